@@ -1,4 +1,5 @@
-"""Command line: ``python -m analysis run --corpus DIR --out OUT [--metadata CSV]``.
+"""Command line: ``python -m analysis run --corpus DIR --out OUT [--metadata CSV]`` and
+``python -m analysis notebooks`` (execute every notebook in order, in place).
 
 Exit status: 0 when every file was read, 3 when some files were skipped (each named on
 stderr with its problem), 2 for a usage error (e.g. the corpus folder does not exist).
@@ -21,7 +22,14 @@ def main(argv: list[str] | None = None) -> int:
     run_parser.add_argument("--metadata", type=Path, default=None,
                             help="metadata CSV (columns file, article, city, province, outlet, published, …); "
                                  "default: manifest.csv inside the corpus folder if present")
+    sub.add_parser("notebooks", help="execute notebooks/NN_*.ipynb in order, in place")
     args = parser.parse_args(argv)
+
+    if args.command == "notebooks":
+        from analysis.notebooks import execute_all
+
+        execute_all()
+        return 0
 
     if not args.corpus.is_dir():
         print(f"error: corpus folder {args.corpus} does not exist or is not a folder", file=sys.stderr)

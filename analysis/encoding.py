@@ -66,9 +66,14 @@ def _decode_reporting(raw: bytes, encoding: str) -> tuple[str, list[DecodeProble
     """Decode, turning each undecodable byte run into U+FFFD and a :class:`DecodeProblem`."""
     _pending.clear()
     text = raw.decode(encoding, errors="analysis-report")
-    problems = [DecodeProblem(offset, bad, f"undecodable as {encoding}: {bad.hex(' ')}") for offset, bad in _pending]
+    runs: list[tuple[int, bytes]] = []
+    for offset, bad in _pending:  # adjacent bad bytes form one run
+        if runs and runs[-1][0] + len(runs[-1][1]) == offset:
+            runs[-1] = (runs[-1][0], runs[-1][1] + bad)
+        else:
+            runs.append((offset, bad))
     _pending.clear()
-    return text, problems
+    return text, [DecodeProblem(offset, bad, f"undecodable as {encoding}: {bad.hex(' ')}") for offset, bad in runs]
 
 
 def _plausibility(text: str) -> float:
@@ -114,6 +119,11 @@ def decode_bytes(raw: bytes) -> Decoded:
         return Decoded(raw.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
         pass
+    utf8_text, utf8_problems = _decode_reporting(raw, "utf-8")
+    # A few bad bytes in otherwise valid UTF-8 is damaged UTF-8; GBK or Big5 read as UTF-8
+    # fails on nearly every Chinese character instead.
+    if sum(len(p.raw) for p in utf8_problems) <= max(4, 0.01 * len(raw)):
+        return Decoded(utf8_text, "utf-8", False, utf8_problems)
     candidates = ["gb18030", "big5"] + (["utf-16-le", "utf-16-be"] if _looks_utf16(raw[:4096]) else [])
     best: tuple[float, str, str, list[DecodeProblem]] | None = None
     for encoding in candidates:
@@ -122,12 +132,7 @@ def decode_bytes(raw: bytes) -> Decoded:
         score = _plausibility(text) - 20.0 * bad_bytes / max(1, len(raw))
         if best is None or score > best[0]:
             best = (score, encoding, text, problems)
-    utf8_text, utf8_problems = _decode_reporting(raw, "utf-8")
-    utf8_bad = sum(len(p.raw) for p in utf8_problems)
     assert best is not None
-    # Mostly-valid UTF-8 with a few bad bytes in the middle stays UTF-8.
-    if utf8_bad <= 0.001 * len(raw) + 4 and len(_CJK.findall(utf8_text)) >= len(_CJK.findall(best[2])) * 0.9:
-        return Decoded(utf8_text, "utf-8", False, utf8_problems)
     return Decoded(best[2], best[1], False, best[3])
 
 

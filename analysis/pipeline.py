@@ -26,7 +26,7 @@ from analysis.trail import LogRow, Trail
 log = logging.getLogger("analysis")
 
 ARTICLE_COLUMNS = [
-    "article_id", "source_file", "article_no", "city", "city_en", "province", "outlet", "published",
+    "article_id", "source_file", "article_no", "city", "city_en", "province", "place_level", "outlet", "published",
     "published_evidence", "title", "subtitle", "kicker", "byline", "captions", "original_title", "editor",
     "script", "n_chars", "relevant", "police_hits", "tech_hits", "text",
 ]
@@ -35,7 +35,7 @@ FILE_COLUMNS = [
     "source_file", "sha256", "bytes", "encoding", "bom", "status", "message", "raw_chars",
     "n_articles", "chars_in_articles", "chars_removed", "chars_added", "balanced",
 ]
-METADATA_FIELDS = ["city", "city_en", "province", "outlet", "published", "published_evidence"]
+METADATA_FIELDS = ["city", "city_en", "province", "place_level", "outlet", "published", "published_evidence"]
 
 
 @dataclass
