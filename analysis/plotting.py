@@ -1,0 +1,107 @@
+"""Shared figure style: Chinese-capable font, colour-blind-safe palette, reproducible files.
+
+Chinese text is drawn with Noto Sans CJK SC (SIL Open Font License 1.1), the font file
+shipped inside the PyPI package ``mplfonts``. The file is registered with matplotlib by
+path; mplfonts' own ``init``/``use_font`` machinery (and its unlicensed SimHei) is not used.
+
+Typical notebook use::
+
+    from analysis.plotting import use_study_style, save_figure, gloss
+    use_study_style()
+    fig, ax = plt.subplots()
+    ax.set_title(gloss("智慧警务"))
+    save_figure(fig, "03_frames_by_year")
+"""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import matplotlib as mpl
+import seaborn as sns
+from matplotlib import font_manager
+
+from analysis.glossary import gloss, load_glossary  # noqa: F401  (re-exported)
+from analysis.paths import figure_path
+
+FONT_FAMILY = "Noto Sans CJK SC"
+FONT_FILE = "NotoSansCJKsc-Regular.otf"
+PALETTE = "colorblind"  # seaborn's colour-blind-safe qualitative palette
+DPI = 200
+SVG_HASHSALT = "smart-policing-frames"
+
+# rcParams that make saved files byte-stable; applied by use_study_style and save_figure.
+_STABLE_RC = {
+    "svg.hashsalt": SVG_HASHSALT,
+    "svg.fonttype": "path",  # glyphs as paths: no font needed to view, identical output
+    "savefig.dpi": DPI,
+}
+_STYLE_RC = {
+    **_STABLE_RC,
+    "axes.unicode_minus": False,  # U+2212 is missing from many CJK fonts
+    "figure.figsize": (7.0, 4.5),
+    "figure.dpi": 100,
+    "savefig.bbox": "tight",
+    "axes.titlesize": 13,
+    "axes.labelsize": 11,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "legend.fontsize": 10,
+}
+
+
+def font_path() -> Path:
+    """Path of the Noto Sans CJK SC file inside the installed ``mplfonts`` package."""
+    spec = importlib.util.find_spec("mplfonts")  # locate without importing the package
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(
+            "The CJK font comes from the PyPI package 'mplfonts', which is not installed; "
+            "run `pip install -r requirements.txt`."
+        )
+    for location in spec.submodule_search_locations:
+        path = Path(location) / "fonts" / FONT_FILE
+        if path.is_file():
+            return path
+    raise RuntimeError(
+        f"{FONT_FILE} not found in mplfonts/fonts/ under {list(spec.submodule_search_locations)}; "
+        "reinstall the pinned mplfonts version."
+    )
+
+
+def register_font() -> str:
+    """Register the Noto Sans CJK SC file with matplotlib (once); return its family name."""
+    path = font_path()
+    if not any(Path(entry.fname) == path for entry in font_manager.fontManager.ttflist):
+        font_manager.fontManager.addfont(path)
+    name = font_manager.FontProperties(fname=path).get_name()
+    if name != FONT_FAMILY:
+        raise RuntimeError(f"{path} has family {name!r}, expected {FONT_FAMILY!r}")
+    return name
+
+
+def use_study_style() -> None:
+    """Apply the study's figure style to every later figure (safe to call repeatedly)."""
+    family = register_font()
+    # font= is needed: set_theme otherwise resets font.family to seaborn's default list.
+    sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE, font=family, rc=_STYLE_RC)
+
+
+def save_figure(fig, name: str, directory: str | Path | None = None) -> tuple[Path, Path]:
+    """Write ``<name>.png`` and ``<name>.svg`` reproducibly; return the two paths.
+
+    Files go to ``figures/`` (via ``analysis.paths.figure_path``) unless ``directory``
+    is given. Volatile metadata (software version, date) is left out, so re-running a
+    notebook rewrites byte-identical files.
+    """
+    if directory is None:
+        png, svg = figure_path(name, "png"), figure_path(name, "svg")
+    else:
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        png, svg = directory / f"{name}.png", directory / f"{name}.svg"
+    with mpl.rc_context(_STABLE_RC):
+        fig.savefig(png, format="png", dpi=DPI, bbox_inches="tight",
+                    metadata={"Software": None})
+        fig.savefig(svg, format="svg", dpi=DPI, bbox_inches="tight",
+                    metadata={"Date": None, "Creator": None})
+    return png, svg

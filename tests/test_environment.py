@@ -1,0 +1,68 @@
+"""environment.yml (conda / Binder) pins exactly what requirements.txt pins."""
+from __future__ import annotations
+
+import re
+import tomllib
+
+import pytest
+import yaml
+
+from analysis import envfile
+from analysis.paths import ROOT
+
+
+def requirements_pins() -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines():
+        if line and not line[0].isspace() and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[name.strip().lower()] = version.strip()
+    return pins
+
+
+@pytest.fixture(scope="module")
+def environment() -> dict:
+    return yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+
+
+def pip_section(environment: dict) -> list[str]:
+    (section,) = [d["pip"] for d in environment["dependencies"] if isinstance(d, dict)]
+    return section
+
+
+def test_pins_agree(environment):
+    env_pins = {}
+    for spec in pip_section(environment):
+        name, version = spec.split("==")
+        assert name.lower() not in env_pins, f"duplicate {name}"
+        env_pins[name.lower()] = version
+    assert env_pins == requirements_pins()
+    assert len(env_pins) > 50
+
+
+def test_conda_conventions(environment):
+    assert environment["name"]
+    assert environment["channels"] == ["conda-forge"]
+    conda_deps = [d for d in environment["dependencies"] if isinstance(d, str)]
+    assert "pip" in conda_deps
+    assert [d for d in conda_deps if d.startswith("python")] == ["python=3.11"]
+
+
+def test_python_is_3_11_everywhere():
+    header = (ROOT / "requirements.txt").read_text(encoding="utf-8")
+    assert re.search(r"--python-version 3\.11\b", header)
+    with open(ROOT / "pyproject.toml", "rb") as fh:
+        assert "3.11" in tomllib.load(fh)["project"]["requires-python"]
+
+
+def test_environment_yml_is_generated_and_current():
+    assert (ROOT / "environment.yml").read_text(encoding="utf-8") == envfile.environment_yml_text(), (
+        "environment.yml is stale: run `python -m analysis.envfile`"
+    )
+
+
+def test_read_pins_rejects_unpinned_lines(tmp_path):
+    bad = tmp_path / "requirements.txt"
+    bad.write_text("pandas>=2\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="not a plain name==version pin"):
+        envfile.read_pins(bad)
