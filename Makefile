@@ -28,7 +28,7 @@ notebooks: env
 	$(BIN)/python -m analysis notebooks
 
 test: env  ## unit tests for analysis/ and nbval on notebooks/
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks
 
 lock:  ## re-pin requirements.txt and environment.yml after editing requirements.in
 	$(BIN)/uv pip compile --quiet --python-version 3.11 requirements.in -o requirements.txt

@@ -105,3 +105,52 @@ def save_figure(fig, name: str, directory: str | Path | None = None) -> tuple[Pa
         fig.savefig(svg, format="svg", dpi=DPI, bbox_inches="tight",
                     metadata={"Date": None, "Creator": None})
     return png, svg
+
+
+# ---------------------------------------------------------------- figures of the study
+
+#: English labels for the kinds of the cleaning log.
+CLEANING_KINDS = {
+    "undecodable": "undecodable byte",
+    "newline": "line ending",
+    "mojibake": "mojibake repaired 乱码",
+    "markup": "HTML markup",
+    "pinyin": "pinyin ruby 拼音",
+    "script": "Trad.→Simpl. 繁→简",
+    "punctuation": "punctuation 标点",
+    "whitespace": "spaces",
+    "furniture": "page furniture",
+    "metadata": "page metadata",
+    "moved_to_metadata": "title/byline/caption → metadata",
+    "join": "cut paragraph re-joined",
+    "layout": "blank lines",
+}
+
+
+def file_labels(articles) -> dict[str, str]:
+    """Short row labels for raw files: file number and the places of its articles (``003 Wenzhou + Shaoxing``)."""
+    labels = {}
+    for source_file, group in articles.groupby("source_file", sort=True):
+        places = [str(p) for p in group.sort_values("article_no")["city_en"] if str(p)]
+        labels[source_file] = " ".join([source_file.split("_")[0], " + ".join(places)]).strip()
+    return labels
+
+
+def plot_cleaning_changes(log, file_labels: dict[str, str]):
+    """Heatmap of logged cleaning changes: one row per raw file, one column per kind of change."""
+    import pandas as pd
+    import matplotlib.pyplot as plt
+
+    counts = pd.crosstab(log["source_file"].map(file_labels), log["kind"])
+    kinds = [k for k in CLEANING_KINDS if k in counts.columns]
+    counts = counts[kinds].rename(columns=CLEANING_KINDS)
+    fig, ax = plt.subplots(figsize=(9.5, 0.6 * len(counts) + 2.6))
+    sns.heatmap(counts, annot=True, fmt="d", cmap="Blues", cbar=False, linewidths=0.5, ax=ax,
+                norm=mpl.colors.SymLogNorm(linthresh=1, vmin=0, vmax=max(1, counts.values.max())))
+    ax.set_xlabel("kind of change (log rows)")
+    ax.set_ylabel("raw file")
+    ax.set_title("What cleaning changed, per file 清洗改动 (rows of data/cleaning_log.csv)")
+    ax.tick_params(axis="x", rotation=35)
+    for label in ax.get_xticklabels():
+        label.set_horizontalalignment("right")
+    return fig
