@@ -141,7 +141,11 @@ def _sentence_spans(para: str) -> list[tuple[int, int]]:
             s += 1
         while e > s and para[e - 1].isspace():
             e -= 1
-        if s < e:
+        if s >= e:
+            continue
+        if spans and not any(ch.isalnum() for ch in para[s:e]):
+            spans[-1] = (spans[-1][0], e)  # residue without words (e.g. a 〓 placeholder) stays with its sentence
+        else:
             spans.append((s, e))
     return spans
 

@@ -141,8 +141,7 @@ def test_whitespace_pieces_are_dropped_and_units_stripped():
     text = "  第一句话很长很长很长很长很长很长很长很长很长很长很长很长很长很长很长。   。 \u3000第二句。  "
     units = split_units("W1", "", text)
     assert [u.text for u in units] == [
-        "第一句话很长很长很长很长很长很长很长很长很长很长很长很长很长很长很长。",
-        "。",
+        "第一句话很长很长很长很长很长很长很长很长很长很长很长很长很长很长很长。   。",  # stray 。 stays with its sentence
         "第二句。",
     ]
     for u in units:
@@ -306,3 +305,8 @@ def test_units_frame_empty_and_errors():
 
 def test_units_frame_is_deterministic():
     pd.testing.assert_frame_equal(units_frame(_articles()), units_frame(_articles()))
+
+
+def test_residue_without_words_stays_with_its_sentence():
+    units = split_units("A01", "", "民警提高了办案的质量和效率。〓")
+    assert [u.text for u in units] == ["民警提高了办案的质量和效率。〓"]
