@@ -133,6 +133,7 @@ class Codebook:
     unit_definition: str = ""
     multi_label: str = ""
     speaker_definition: str = ""
+    terms: tuple[str, ...] = ()  # domain terms the codebook names (each must be one token)
     path: Path | None = field(default=None, compare=False)
 
     @property
@@ -324,7 +325,7 @@ def parse_codebook(data: Any, source: str = "<codebook>") -> Codebook:
 
     meta = _mapping(data["meta"], "meta", problems) if "meta" in data else {}
     if meta:
-        _check_fields(meta, "meta", _META_FIELDS, (), problems)
+        _check_fields(meta, "meta", _META_FIELDS, ("terms",), problems)
     version = ""
     raw_version = meta.get("version")
     if "version" in meta and not (isinstance(raw_version, str) and raw_version.strip()):
@@ -335,6 +336,7 @@ def parse_codebook(data: Any, source: str = "<codebook>") -> Codebook:
     sources = _text_list(meta, "sources", "meta", problems)
     multi_label = _text(meta, "multi_label", "meta", problems)
     instructions = _text_list(meta, "instructions", "meta", problems)
+    terms = _text_list(meta, "terms", "meta", problems) if "terms" in meta else ()
 
     units = _mapping(meta["units"], "meta.units", problems) if "units" in meta else {}
     if units:
@@ -365,6 +367,7 @@ def parse_codebook(data: Any, source: str = "<codebook>") -> Codebook:
         unit_definition=unit_definition,
         multi_label=multi_label,
         speaker_definition=speaker_definition,
+        terms=tuple(terms),
     )
 
 

@@ -7,6 +7,8 @@ import re
 import pandas as pd
 import pytest
 
+from analysis.codebook import load_codebook
+
 from analysis import tokenize as tkmod
 from analysis.tokenize import (
     HMM,
@@ -329,3 +331,9 @@ def test_kwic_rejects_a_single_string():
 
 def test_kwic_is_deterministic():
     pd.testing.assert_frame_equal(kwic(UNITS, "大数据"), kwic(UNITS, "大数据"))
+
+
+@pytest.mark.parametrize("term", load_codebook().terms)
+@pytest.mark.parametrize("frame", ["据介绍，{}工作取得进展。", "记者了解到{}。"])
+def test_every_term_the_codebook_names_is_one_token(term, frame):
+    assert term in tokenize(frame.format(term))
