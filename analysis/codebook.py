@@ -498,3 +498,11 @@ def codebook_markdown(codebook: Codebook | None = None) -> str:
 
 if __name__ == "__main__":  # python -m analysis.codebook > codebook.md
     print(codebook_markdown(), end="")
+
+
+def frame_labels(codebook: Codebook | None = None) -> dict[str, str]:
+    """``{"TRANSFORMATION": "TRANSFORMATION 转型叙事", …, "SPEAKER": "SPEAKER 说话人"}`` for tables and figures."""
+    codebook = load_codebook() if codebook is None else codebook
+    labels = {f.code: f"{f.code} {f.label_zh}" for f in codebook.frames}
+    labels["SPEAKER"] = "SPEAKER 说话人"
+    return labels

@@ -14,6 +14,12 @@ RESOURCES = Path(__file__).resolve().parent / "resources"
 ARTICLES_CSV = "articles.csv"
 CLEANING_LOG_CSV = "cleaning_log.csv"
 FILES_CSV = "files.csv"
+UNITS_CSV = "units.csv"
+EXPLANATIONS_CSV = "coding_explanations.csv"
+SPLIT_CSV = DATA / "split.csv"
+MANUAL = DATA / "manual"
+GOLD_CSV = DATA / "gold.csv"
+RELIABILITY_CSV = DATA / "reliability.csv"
 
 
 def figure_path(name: str, suffix: str = "png") -> Path:

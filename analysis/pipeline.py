@@ -5,7 +5,10 @@ the same functions. Output tables (UTF-8 CSV, ``\\n`` line ends, stable row orde
 
 * ``articles.csv`` — one row per detected article with metadata and clean text;
 * ``cleaning_log.csv`` — one row per change, with the raw position, stage, kind and reason;
-* ``files.csv`` — one row per input file: checksum, encoding, status and the character balance.
+* ``files.csv`` — one row per input file: checksum, encoding, status and the character balance;
+* ``units.csv`` — one row per coding unit of the relevant articles (title, subtitle, headings,
+  sentences) with the automatic coder's 0/1 per frame and SPEAKER;
+* ``coding_explanations.csv`` — for every code assigned (or vetoed), the rule and the evidence.
 """
 from __future__ import annotations
 
@@ -183,6 +186,8 @@ class RunResult:
     cleaning_log: pd.DataFrame
     files: pd.DataFrame
     messages: list[str]
+    units: pd.DataFrame | None = None
+    explanations: pd.DataFrame | None = None
 
     @property
     def skipped(self) -> int:
@@ -221,16 +226,32 @@ def write_tables(result: RunResult, out: Path) -> list[Path]:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for frame, name in ((result.articles, paths.ARTICLES_CSV), (result.cleaning_log, paths.CLEANING_LOG_CSV),
-                        (result.files, paths.FILES_CSV)):
+    tables = [(result.articles, paths.ARTICLES_CSV), (result.cleaning_log, paths.CLEANING_LOG_CSV),
+              (result.files, paths.FILES_CSV), (result.units, paths.UNITS_CSV),
+              (result.explanations, paths.EXPLANATIONS_CSV)]
+    for frame, name in tables:
+        if frame is None:
+            continue
         target = out / name
         frame.to_csv(target, index=False, encoding="utf-8", lineterminator="\n")
         written.append(target)
     return written
 
 
+def code_corpus(result: RunResult) -> RunResult:
+    """Cut the relevant articles into units and code them automatically (frames and SPEAKER)."""
+    from analysis.coder import code_units, explain_units
+    from analysis.segment import units_frame
+
+    relevant = result.articles[result.articles["relevant"].astype(bool)]
+    units = units_frame(relevant)
+    result.units = code_units(units)
+    result.explanations = explain_units(units)
+    return result
+
+
 def run(corpus: Path, out: Path, metadata: Path | None = None) -> RunResult:
     """Every stage the project has, from a corpus folder to the tables in ``out``."""
-    result = clean_corpus(corpus, metadata)
+    result = code_corpus(clean_corpus(corpus, metadata))
     write_tables(result, out)
     return result

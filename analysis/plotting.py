@@ -154,3 +154,39 @@ def plot_cleaning_changes(log, file_labels: dict[str, str]):
     for label in ax.get_xticklabels():
         label.set_horizontalalignment("right")
     return fig
+
+
+def plot_reliability(reliability):
+    """Krippendorff's α per code: the two manual coders (with 95% CI) and the automatic coder on dev and test."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    series = [
+        ("coder A vs coder B", "all", "manual coders (all units)", "o"),
+        ("automatic vs gold", "dev", "automatic vs gold, development half", "s"),
+        ("automatic vs gold", "test", "automatic vs gold, test half", "D"),
+    ]
+    codes = list(dict.fromkeys(reliability["code"]))
+    fig, ax = plt.subplots(figsize=(8, 0.5 * len(codes) + 1.8))
+    palette = sns.color_palette(PALETTE, len(series))
+    for k, (comparison, split, label, marker) in enumerate(series):
+        rows = reliability[(reliability.comparison == comparison) & (reliability.split == split)].set_index("code")
+        y = np.arange(len(codes)) + (k - 1) * 0.22
+        x = [rows.at[c, "alpha"] if c in rows.index else np.nan for c in codes]
+        ax.scatter(x, y, marker=marker, color=palette[k], label=label, zorder=3)
+        if rows["ci_low"].notna().any():
+            lows = [rows.at[c, "ci_low"] for c in codes]
+            highs = [rows.at[c, "ci_high"] for c in codes]
+            ax.hlines(y, lows, highs, color=palette[k], linewidth=1.5, zorder=2)
+    ax.axvline(0.8, color="0.3", linestyle="--", linewidth=1)
+    ax.axvline(0.667, color="0.6", linestyle="--", linewidth=1)
+    from analysis.codebook import frame_labels
+
+    labels = frame_labels()
+    ax.set_yticks(np.arange(len(codes)), [labels.get(c, c) for c in codes])
+    ax.invert_yaxis()
+    ax.set_xlim(min(-0.05, float(np.nanmin(reliability["alpha"])) - 0.05), 1.02)
+    ax.set_xlabel("Krippendorff's α (nominal)")
+    ax.set_title("Reliability by frame 信度")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    return fig

@@ -116,3 +116,52 @@ def evaluate(gold: pd.DataFrame, auto: pd.DataFrame, split: pd.DataFrame) -> pd.
                 row["gold_1"] = int(g.sum())
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- the validation run
+
+from analysis import paths  # noqa: E402
+
+
+def load_manual(manual=None):
+    """Coder A's and B's sheets and the adjudication decisions from ``data/manual/``."""
+    manual = paths.MANUAL if manual is None else manual
+    sheet_a = read_sheet(manual / "coder_a.csv")
+    sheet_b = read_sheet(manual / "coder_b.csv")
+    decisions = pd.read_csv(manual / "adjudication.csv", dtype=str, keep_default_na=False)
+    return sheet_a, sheet_b, decisions
+
+
+def gold_table(sheet_a, decisions, split: pd.DataFrame) -> pd.DataFrame:
+    """The adjudicated gold standard with each unit's split half."""
+    gold = build_gold(sheet_a, decisions)
+    halves = split.set_index("unit_id")["split"]
+    gold.insert(0, "split", [halves[uid] for uid in gold.index])
+    return gold.reset_index()
+
+
+def reliability_table(sheet_a, sheet_b, gold: pd.DataFrame, auto: pd.DataFrame, split: pd.DataFrame,
+                      n_boot: int = 2000) -> pd.DataFrame:
+    """Human α (coder A vs B, all units) and the automatic coder against gold (dev and test)."""
+    human = human_reliability(sheet_a, sheet_b, n_boot=n_boot)
+    human.insert(0, "comparison", "coder A vs coder B")
+    human.insert(1, "split", "all")
+    machine = evaluate(gold.set_index("unit_id"), auto.set_index("unit_id"), split)
+    machine.insert(0, "comparison", "automatic vs gold")
+    columns = ["comparison", "split", "code", "n_units", "alpha", "ci_low", "ci_high", "verdict", "agreement",
+               "precision", "recall", "f1", "tp", "fp", "fn", "gold_1"]
+    return pd.concat([human, machine], ignore_index=True).reindex(columns=columns)
+
+
+def errors_table(gold: pd.DataFrame, auto: pd.DataFrame) -> pd.DataFrame:
+    """Every unit and code where the automatic coder differs from gold (false positives and negatives)."""
+    g = gold.set_index("unit_id")
+    a = auto.set_index("unit_id")
+    rows = []
+    for uid in g.index:
+        for code in CODES:
+            if g.at[uid, code] != a.at[uid, code]:
+                kind = ("false positive" if a.at[uid, code] == 1 else "false negative") if code != "SPEAKER" else "speaker"
+                rows.append({"unit_id": uid, "split": g.at[uid, "split"], "code": code, "gold": g.at[uid, code],
+                             "automatic": a.at[uid, code], "error": kind, "text": a.at[uid, "text"]})
+    return pd.DataFrame(rows, columns=["unit_id", "split", "code", "gold", "automatic", "error", "text"])
