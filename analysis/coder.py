@@ -886,11 +886,9 @@ def _article_speakers(kinds: list[str], paragraphs: list[int], texts: list[str],
         elif (m := sp.according_to.search(text)):
             out[i] = _Decision("official", "SP_according_to", m.group().lstrip("，。“"),
                                "official: 据介绍 (settled rule)")
-        elif (m := sp.police_data.search(text)) and (
-                sp.police_words.search(text)
-                or any(sp.police_words.search(texts[j]) for j in range(n) if same_par(i, j))):
+        elif (m := sp.police_data.search(text)) and sp.police_words.search(m.group()):
             out[i] = _Decision("official", "SP_police_data", m.group().lstrip("，。“"),
-                               "official: figures the paragraph attributes to the police (settled rule)")
+                               "official: figures whose named source is the police (settled rule)")
         elif (m := sp.document_demand.search(text)):
             out[i] = _Decision("official", "SP_document_demand", m.group(),
                                "official: what a Party or state document requires")

@@ -480,3 +480,17 @@ def test_a_rules_file_can_be_swapped(tmp_path):
     units = units_of("邻居们帮民警找到了走失老人。")
     assert code_units(units)["PARTNERSHIP"].iloc[0] == 0
     assert code_units(units, rules=path)["PARTNERSHIP"].iloc[0] == 1
+
+
+@pytest.mark.parametrize(
+    "text, speaker",
+    [
+        ("来自某市警方的数据显示，全市已建成门禁系统一万余套。", "official"),
+        ("据市公安局统计，今年共破获案件三百余起。", "official"),
+        ("据统计，该市警方今年共破获案件三百余起。", "none"),  # source not named (adjudication rule R3)
+    ],
+)
+def test_figures_are_official_only_when_their_source_is_the_police(text, speaker):
+    units = pd.DataFrame({"unit_id": ["X-1-001"], "article_id": ["X-1"], "kind": ["sentence"],
+                          "paragraph": [0], "position": [0], "text": [text]})
+    assert code_units(units).SPEAKER.iloc[0] == speaker
