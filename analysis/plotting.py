@@ -185,7 +185,7 @@ def plot_reliability(reliability):
     labels = frame_labels()
     ax.set_yticks(np.arange(len(codes)), [labels.get(c, c) for c in codes])
     ax.invert_yaxis()
-    ax.set_xlim(min(-0.05, float(np.nanmin(reliability["alpha"])) - 0.05), 1.02)
+    ax.set_xlim(min(0.5, float(np.nanmin(reliability["alpha"])) - 0.05), 1.02)
     ax.set_xlabel("Krippendorff's α (nominal)")
     ax.set_title("Reliability by frame 信度")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)

@@ -150,7 +150,8 @@ def reliability_table(sheet_a, sheet_b, gold: pd.DataFrame, auto: pd.DataFrame, 
     machine.insert(0, "comparison", "automatic vs gold")
     columns = ["comparison", "split", "code", "n_units", "alpha", "ci_low", "ci_high", "verdict", "agreement",
                "precision", "recall", "f1", "tp", "fp", "fn", "gold_1"]
-    return pd.concat([human, machine], ignore_index=True).reindex(columns=columns)
+    table = pd.concat([human, machine], ignore_index=True).reindex(columns=columns)
+    return table.round(4)  # what data/reliability.csv holds, so figures drawn from either agree
 
 
 def errors_table(gold: pd.DataFrame, auto: pd.DataFrame) -> pd.DataFrame:

@@ -164,16 +164,18 @@ def test_glossary_table():
 
 
 def test_committed_figures_are_fresh(tmp_path):
-    """figures/01_* equals what the plotting code draws now from the committed tables."""
+    """figures/ equals what the plotting code draws now from the committed tables."""
     import pandas as pd
 
     from analysis import paths
-    from analysis.plotting import file_labels, plot_cleaning_changes, save_figure, use_study_style
+    from analysis.plotting import file_labels, plot_cleaning_changes, plot_reliability, save_figure, use_study_style
 
     use_study_style()
     log = pd.read_csv(paths.DATA / "cleaning_log.csv", dtype=str, keep_default_na=False)
     arts = pd.read_csv(paths.DATA / "articles.csv", dtype=str, keep_default_na=False)
     fig = plot_cleaning_changes(log, file_labels(arts))
-    png, svg = save_figure(fig, "01_cleaning_changes_by_kind", tmp_path)
-    for new in (png, svg):
+    written = list(save_figure(fig, "01_cleaning_changes_by_kind", tmp_path))
+    fig = plot_reliability(pd.read_csv(paths.RELIABILITY_CSV))
+    written += list(save_figure(fig, "02_reliability_by_frame", tmp_path))
+    for new in written:
         assert new.read_bytes() == (paths.FIGURES / new.name).read_bytes(), f"figures/{new.name} is stale: run make study"
