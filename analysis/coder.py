@@ -1135,3 +1135,18 @@ def explain_units(units: pd.DataFrame, rules: CoderRules | str | Path | None = N
     units' order, then frame order, then SPEAKER.
     """
     return pd.DataFrame(_analyse(units, rules)[1], columns=EXPLAIN_COLUMNS)
+
+
+def explanation_kwic(explanations: pd.DataFrame, units: pd.DataFrame, width: int = 12) -> pd.DataFrame:
+    """Keyword-in-context lines for the coder's decisions: the evidence with ``width`` characters either side."""
+    texts = units.set_index("unit_id")["text"]
+    rows = []
+    for _, e in explanations.iterrows():
+        text = texts.get(e["unit_id"], "")
+        evidence = str(e["evidence"])
+        at = text.find(evidence) if evidence else -1
+        left = text[max(0, at - width):at] if at >= 0 else ""
+        right = text[at + len(evidence):at + len(evidence) + width] if at >= 0 else ""
+        rows.append({"code": e["code"], "unit_id": e["unit_id"], "rule": e["rule"], "effect": e["effect"],
+                     "left": left, "evidence": evidence, "right": right})
+    return pd.DataFrame(rows, columns=["code", "unit_id", "rule", "effect", "left", "evidence", "right"])

@@ -14,7 +14,8 @@ import pytest
 import yaml
 
 from analysis.codebook import FRAME_CODES, SPEAKER_VALUES, load_codebook
-from analysis.coder import (
+from analysis.coder import (  # noqa: I001
+    explanation_kwic,
     EXPLAIN_COLUMNS,
     RULES_YAML,
     NumberMention,
@@ -494,3 +495,12 @@ def test_figures_are_official_only_when_their_source_is_the_police(text, speaker
     units = pd.DataFrame({"unit_id": ["X-1-001"], "article_id": ["X-1"], "kind": ["sentence"],
                           "paragraph": [0], "position": [0], "text": [text]})
     assert code_units(units).SPEAKER.iloc[0] == speaker
+
+
+def test_explanation_kwic_shows_the_evidence_in_context():
+    units = pd.DataFrame({"unit_id": ["X-1-001"], "article_id": ["X-1"], "kind": ["sentence"], "paragraph": [0],
+                          "position": [0], "text": ["全市刑事案件同比下降17.37%，群众安全感明显提升。"]})
+    lines = explanation_kwic(explain_units(units), units, width=4)
+    assert not lines.empty
+    for _, line in lines.iterrows():
+        assert line.left + line.evidence + line.right in units.text.iloc[0]
