@@ -1,7 +1,8 @@
 """Comparative content analysis of Chinese local news on smart policing (智慧警务).
 
-Stages live in small modules: ``paths`` (where things are), ``encoding`` and
-``mojibake`` (bytes → text), ``clean`` (text repair with an audit log),
-``articles`` (file → articles, relevance), ``plotting`` (shared CJK style) and
-``pipeline`` (the ``python -m analysis run`` command).
+Stages live in small modules: ``paths`` (where things are); ``encoding``, ``mojibake``,
+``clean``, ``articles`` and ``trail`` (raw bytes → clean articles with an audit log);
+``segment`` and ``tokenize`` (units and tokens); ``codebook``, ``coder``, ``reliability`` and
+``validation`` (frame coding and its validation); ``plotting`` and ``glossary`` (the shared
+figure style); ``pipeline`` and ``notebooks`` (the ``python -m analysis`` commands).
 """

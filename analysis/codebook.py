@@ -25,7 +25,7 @@ from typing import Any, Mapping
 import pandas as pd
 import yaml
 
-from analysis.segment import KINDS
+from analysis.segment import KINDS, check_table
 
 __all__ = [
     "ANCHORS_PER_FRAME",
@@ -425,13 +425,7 @@ def coding_sheet(units: pd.DataFrame) -> pd.DataFrame:
     cells by ``to_csv``. Other columns of ``units`` are dropped; duplicate unit ids are an error.
     """
     needed = list(SHEET_COLUMNS[:4])
-    missing = [c for c in needed if c not in units.columns]
-    if missing:
-        raise KeyError(f"units lacks column(s): {', '.join(missing)}")
-    ids = units["unit_id"].astype(str)
-    dupes = sorted(set(ids[ids.duplicated()]))
-    if dupes:
-        raise ValueError(f"duplicate unit_id(s): {', '.join(dupes)}")
+    check_table(units, needed, "unit_id", "units")
     sheet = units[needed].reset_index(drop=True).copy()
     n = len(sheet)
     for code in FRAME_CODES:

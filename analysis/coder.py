@@ -47,6 +47,7 @@ import yaml
 
 from analysis.codebook import FRAME_CODES, SPEAKER_VALUES
 from analysis.paths import RESOURCES
+from analysis.segment import check_table
 
 __all__ = [
     "EXPLAIN_COLUMNS",
@@ -1053,13 +1054,7 @@ def _context_hits(rules: CoderRules, code: str, kinds: list[str], paragraphs: li
 def _analyse(units: pd.DataFrame, rules: CoderRules | str | Path | None) -> tuple[pd.DataFrame, list[tuple]]:
     if not isinstance(units, pd.DataFrame):
         raise TypeError(f"units must be a pandas DataFrame, not {type(units).__name__}")
-    missing = [c for c in _REQUIRED if c not in units.columns]
-    if missing:
-        raise KeyError(f"units lacks column(s): {', '.join(missing)}")
-    ids = units["unit_id"].astype(str)
-    dupes = sorted(set(ids[ids.duplicated()]))
-    if dupes:
-        raise ValueError(f"duplicate unit_id(s): {', '.join(dupes[:10])}")
+    ids = check_table(units, _REQUIRED, "unit_id", "units")
     r = _rules(rules)
     n = len(units)
     texts_all = [t if isinstance(t, str) else "" for t in units["text"].tolist()]

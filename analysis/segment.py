@@ -184,6 +184,18 @@ def split_units(article_id: str, title: str, text: str, subtitle: str = "") -> l
     ]
 
 
+def check_table(table: pd.DataFrame, columns, key: str, name: str) -> pd.Series:
+    """Raise KeyError for missing ``columns`` and ValueError for duplicate ``key`` values; return the keys."""
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise KeyError(f"{name} lacks column(s): {', '.join(missing)}")
+    ids = table[key].astype(str).str.strip()
+    dupes = sorted(set(ids[ids.duplicated()]))
+    if dupes:
+        raise ValueError(f"duplicate {key}(s): {', '.join(dupes[:10])}")
+    return ids
+
+
 def units_frame(articles: pd.DataFrame) -> pd.DataFrame:
     """Units of every article in ``articles``, in row order.
 
@@ -193,13 +205,7 @@ def units_frame(articles: pd.DataFrame) -> pd.DataFrame:
     ``article_id``, (``city``,) ``kind``, ``paragraph``, ``position``,
     ``text``. Duplicate article ids are an error.
     """
-    missing = [c for c in ("article_id", "title", "text") if c not in articles.columns]
-    if missing:
-        raise KeyError(f"articles lacks column(s): {', '.join(missing)}")
-    ids = articles["article_id"].astype(str).str.strip()
-    dupes = sorted(set(ids[ids.duplicated()]))
-    if dupes:
-        raise ValueError(f"duplicate article_id(s): {', '.join(dupes)}")
+    ids = check_table(articles, ("article_id", "title", "text"), "article_id", "articles")
     has_sub = "subtitle" in articles.columns
     has_city = "city" in articles.columns
 
