@@ -27,8 +27,11 @@ pipeline: env
 notebooks: env
 	$(BIN)/python -m analysis notebooks
 
-test: env  ## unit tests for analysis/ and nbval on notebooks/
+test: env  ## unit tests for analysis/ and nbval on notebooks/, then: data/ and figures/ unchanged by the rerun
 	$(BIN)/python -m pytest --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks
+	@if git rev-parse --git-dir >/dev/null 2>&1; then \
+	  git diff --exit-code --stat -- data figures || { echo "data/ or figures/ differ from what the notebooks produce now: run make study and commit"; exit 1; }; \
+	fi
 
 lock:  ## re-pin requirements.txt and environment.yml after editing requirements.in
 	$(BIN)/uv pip compile --quiet --python-version 3.11 requirements.in -o requirements.txt

@@ -555,3 +555,39 @@ def correspondence_analysis(table, n_dims: int = 2) -> CAResult:
         "cumulative_share": np.cumsum(lam) / total if total > 0 else np.nan,
     })
     return CAResult(coords(df.index, r, rows_pc), coords(df.columns, c, cols_pc), inertia, total)
+
+
+# ---------------------------------------------------------------- technology inventory
+
+
+def technology_families(path=None) -> dict[str, list[str]]:
+    """Technology families and their surface forms from ``analysis/resources/technology.yaml``."""
+    import yaml
+
+    from analysis.paths import RESOURCES
+
+    with open(path or RESOURCES / "technology.yaml", encoding="utf-8") as fh:
+        return {str(k): [str(t) for t in v] for k, v in yaml.safe_load(fh)["families"].items()}
+
+
+def technology_inventory(units: pd.DataFrame, by: str = "city", families: dict[str, list[str]] | None = None) -> pd.DataFrame:
+    """Mentions of each technology family per group (longest form first, non-overlapping), with unit IDs."""
+    import re
+
+    families = technology_families() if families is None else families
+    forms = sorted({(form, fam) for fam, fs in families.items() for form in fs}, key=lambda x: (-len(x[0]), x[0]))
+    family_of = dict(forms)
+    pattern = re.compile("|".join(re.escape(f) for f, _ in forms))
+    rows = []
+    for _, unit in units.iterrows():
+        for m in pattern.finditer(str(unit["text"])):
+            rows.append((unit[by], family_of[m.group()], m.group(), unit["unit_id"]))
+    hits = pd.DataFrame(rows, columns=["group", "technology", "form", "unit_id"])
+    groups = list(dict.fromkeys(units[by]))
+    out = []
+    for group in groups:
+        for family in families:
+            sel = hits[(hits.group == group) & (hits.technology == family)]
+            out.append({"group": group, "technology": family, "mentions": len(sel),
+                        "forms": ";".join(sorted(set(sel.form))), "unit_ids": ";".join(dict.fromkeys(sel.unit_id))})
+    return pd.DataFrame(out)

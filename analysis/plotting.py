@@ -190,3 +190,99 @@ def plot_reliability(reliability):
     ax.set_title("Reliability by frame 信度")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     return fig
+
+
+def plot_heatmap(table, title: str, cbar_label: str, center=None, fmt: str = ".1f", cmap: str = "vlag"):
+    """Annotated heatmap of a group × category table (rows and columns already labelled)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(1.0 * table.shape[1] + 3.2, 0.55 * table.shape[0] + 2.2))
+    sns.heatmap(table, annot=True, fmt=fmt, cmap=cmap, center=center, linewidths=0.5, ax=ax,
+                cbar_kws={"label": cbar_label})
+    ax.set_title(title)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.tick_params(axis="x", rotation=35)
+    for label in ax.get_xticklabels():
+        label.set_horizontalalignment("right")
+    return fig
+
+
+def plot_frame_shares(shares, order=None):
+    """Share of units carrying each frame, per group, with Wilson 95% intervals (long table of compare.frame_shares)."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from analysis.codebook import frame_labels
+
+    labels = frame_labels()
+    frames = list(dict.fromkeys(shares["frame"]))
+    groups = order or list(dict.fromkeys(shares["group"]))
+    palette = sns.color_palette(PALETTE, len(groups))
+    fig, ax = plt.subplots(figsize=(9, 0.55 * len(frames) * 1.6 + 1.5))
+    step = 0.8 / max(1, len(groups))
+    for k, group in enumerate(groups):
+        rows = shares[shares["group"] == group].set_index("frame").reindex(frames)
+        y = np.arange(len(frames)) - 0.4 + step * (k + 0.5)
+        ax.errorbar(rows["share"], y, xerr=[rows["share"] - rows["ci_low"], rows["ci_high"] - rows["share"]],
+                    fmt="o", color=palette[k], label=f"{group} (n={int(rows['n_units'].iloc[0])})", markersize=4,
+                    capsize=2, linewidth=1)
+    ax.set_yticks(np.arange(len(frames)), [labels.get(f, f) for f in frames])
+    ax.invert_yaxis()
+    ax.set_xlabel("share of units carrying the frame (Wilson 95% interval)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, title="group (units)")
+    return fig
+
+
+def plot_ca_biplot(rows, columns, inertia):
+    """Correspondence-analysis biplot: groups (rows) and frames (columns) in the first two dimensions."""
+    import matplotlib.pyplot as plt
+
+    from analysis.codebook import frame_labels
+
+    labels = frame_labels()
+    fig, ax = plt.subplots(figsize=(7.5, 6))
+    blue, orange = sns.color_palette(PALETTE, 2)
+    ax.scatter(rows["dim1"], rows["dim2"], color=blue, marker="o", label="city")
+    for name, r in rows.iterrows():
+        ax.annotate(str(name), (r["dim1"], r["dim2"]), xytext=(4, 4), textcoords="offset points", color=blue)
+    ax.scatter(columns["dim1"], columns["dim2"], color=orange, marker="^", label="frame")
+    for k, (name, c) in enumerate(columns.sort_values("dim1").iterrows()):
+        ax.annotate(labels.get(name, name), (c["dim1"], c["dim2"]), xytext=(5, 6 if k % 2 else -12),
+                    textcoords="offset points", color=orange, fontsize=8.5)
+    ax.axhline(0, color="0.7", linewidth=0.8)
+    ax.axvline(0, color="0.7", linewidth=0.8)
+    ax.set_xlabel(f"dimension 1 ({inertia[0]:.0%} of inertia)")
+    ax.set_ylabel(f"dimension 2 ({inertia[1]:.0%} of inertia)")
+    ax.set_title("Correspondence analysis: cities × frames 对应分析")
+    ax.legend(frameon=False)
+    return fig
+
+
+def plot_xray(units, frames, article_labels: dict[str, str]):
+    """Dispersion ("x-ray") plot: where each frame occurs along each article (0 = title, 1 = last unit)."""
+    import matplotlib.pyplot as plt
+
+    from analysis.codebook import frame_labels
+
+    labels = frame_labels()
+    articles = list(article_labels)
+    palette = sns.color_palette(PALETTE, len(frames))
+    fig, axes = plt.subplots(len(articles), 1, figsize=(9, 0.9 * len(articles) + 1.4), sharex=True)
+    for ax, article_id in zip(axes, articles):
+        rows = units[units["article_id"] == article_id].reset_index(drop=True)
+        n = max(1, len(rows) - 1)
+        for k, frame in enumerate(frames):
+            hits = rows.index[rows[frame] == 1] / n
+            ax.scatter(hits, [k] * len(hits), marker="|", s=120, color=palette[k])
+        titles = rows.index[rows["kind"].isin(["title", "subtitle", "heading"])] / n
+        for x in titles:
+            ax.axvline(x, color="0.85", linewidth=0.8, zorder=0)
+        ax.set_yticks([])
+        ax.set_ylim(-0.8, len(frames) - 0.2)
+        ax.set_ylabel(article_labels[article_id], rotation=0, ha="right", va="center")
+    axes[-1].set_xlabel("position in the article (0 = title, 1 = last sentence); grey lines: title, subtitle, headings")
+    handles = [plt.Line2D([], [], color=palette[k], marker="|", linestyle="", markersize=12) for k in range(len(frames))]
+    fig.legend(handles, [labels.get(f, f) for f in frames], loc="lower center", ncol=len(frames), frameon=False,
+               bbox_to_anchor=(0.5, 0.99), fontsize=9)
+    return fig

@@ -459,3 +459,42 @@ def test_ca_sign_convention_is_stable():
     for dim in ("dim1", "dim2"):
         col = a.columns[dim].to_numpy()
         assert col[np.argmax(np.abs(col))] > 0
+
+
+def test_technology_inventory_counts_longest_forms_with_unit_ids():
+    from analysis.compare import technology_inventory
+
+    units = pd.DataFrame({"unit_id": ["A-1", "A-2", "B-1"], "city": ["甲", "甲", "乙"],
+                          "text": ["警方借助大数据和人脸识别锁定嫌疑人。", "视频监控覆盖全城。", "无技术的一句话。"]})
+    families = {"big data": ["大数据"], "faces": ["人脸识别", "人脸"], "video": ["视频监控", "监控"]}
+    inv = technology_inventory(units, families=families).set_index(["group", "technology"])
+    assert inv.at[("甲", "faces"), "mentions"] == 1  # 人脸识别 once, not also 人脸
+    assert inv.at[("甲", "video"), "mentions"] == 1  # 视频监控 once, not also 监控
+    assert inv.at[("甲", "big data"), "unit_ids"] == "A-1"
+    assert inv.at[("乙", "big data"), "mentions"] == 0
+
+
+def test_committed_comparison_tables_are_fresh():
+    """data/frames_by_city.csv, city_frame_residuals.csv, technology_inventory.csv match the code (notebook 03)."""
+    from analysis import paths
+    from analysis.codebook import FRAME_CODES
+    from analysis.compare import adjusted_residuals, frame_shares, frame_table, frame_table_ids, technology_inventory
+
+    frames = list(FRAME_CODES)
+    articles = pd.read_csv(paths.DATA / "articles.csv", keep_default_na=False)
+    articles = articles[articles.relevant]
+    articles["place"] = articles.city_en + " " + articles.city
+    units = pd.read_csv(paths.DATA / "units.csv", keep_default_na=False)[["unit_id", "article_id", "text"]]
+    gold = units.merge(articles[["article_id", "place"]], on="article_id").merge(
+        pd.read_csv(paths.GOLD_CSV).drop(columns="split"), on="unit_id")
+    fresh = {
+        "frames_by_city.csv": frame_shares(gold, by="place", frames=frames).to_csv(
+            index=False, lineterminator="\n", float_format="%.4f"),
+        "city_frame_residuals.csv": adjusted_residuals(
+            frame_table(gold, by="place", frames=frames),
+            unit_ids=frame_table_ids(gold, by="place", frames=frames)).to_csv(
+            index=False, lineterminator="\n", float_format="%.4f"),
+        "technology_inventory.csv": technology_inventory(gold, by="place").to_csv(index=False, lineterminator="\n"),
+    }
+    for name, text in fresh.items():
+        assert (paths.DATA / name).read_text(encoding="utf-8") == text, f"data/{name} is stale: run make study"
