@@ -139,20 +139,15 @@ def file_labels(articles) -> dict[str, str]:
 def plot_cleaning_changes(log, file_labels: dict[str, str]):
     """Heatmap of logged cleaning changes: one row per raw file, one column per kind of change."""
     import pandas as pd
-    import matplotlib.pyplot as plt
 
     counts = pd.crosstab(log["source_file"].map(file_labels), log["kind"])
     kinds = [k for k in CLEANING_KINDS if k in counts.columns]
     counts = counts[kinds].rename(columns=CLEANING_KINDS)
-    fig, ax = plt.subplots(figsize=(9.5, 0.6 * len(counts) + 2.6))
-    sns.heatmap(counts, annot=True, fmt="d", cmap="Blues", cbar=False, linewidths=0.5, ax=ax,
-                norm=mpl.colors.SymLogNorm(linthresh=1, vmin=0, vmax=max(1, counts.values.max())))
-    ax.set_xlabel("kind of change (log rows)")
-    ax.set_ylabel("raw file")
-    ax.set_title("What cleaning changed, per file 清洗改动 (rows of data/cleaning_log.csv)")
-    ax.tick_params(axis="x", rotation=35)
-    for label in ax.get_xticklabels():
-        label.set_horizontalalignment("right")
+    fig = plot_heatmap(counts, "What cleaning changed, per file 清洗改动 (rows of data/cleaning_log.csv)", None,
+                       fmt="d", cmap="Blues", cbar=False,
+                       norm=mpl.colors.SymLogNorm(linthresh=1, vmin=0, vmax=max(1, counts.values.max())))
+    fig.axes[0].set_xlabel("kind of change (log rows)")
+    fig.axes[0].set_ylabel("raw file")
     return fig
 
 
@@ -192,13 +187,15 @@ def plot_reliability(reliability):
     return fig
 
 
-def plot_heatmap(table, title: str, cbar_label: str, center=None, fmt: str = ".1f", cmap: str = "vlag"):
+def plot_heatmap(table, title: str, cbar_label: str | None, center=None, fmt: str = ".1f", cmap: str = "vlag",
+                 **heatmap_kwargs):
     """Annotated heatmap of a group × category table (rows and columns already labelled)."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(1.0 * table.shape[1] + 3.2, 0.55 * table.shape[0] + 2.2))
-    sns.heatmap(table, annot=True, fmt=fmt, cmap=cmap, center=center, linewidths=0.5, ax=ax,
-                cbar_kws={"label": cbar_label})
+    fig, ax = plt.subplots(figsize=(1.0 * table.shape[1] + 3.2, 0.6 * table.shape[0] + 2.4))
+    if heatmap_kwargs.get("cbar", True):
+        heatmap_kwargs["cbar_kws"] = {"label": cbar_label}
+    sns.heatmap(table, annot=True, fmt=fmt, cmap=cmap, center=center, linewidths=0.5, ax=ax, **heatmap_kwargs)
     ax.set_title(title)
     ax.set_xlabel("")
     ax.set_ylabel("")
