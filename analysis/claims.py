@@ -103,7 +103,8 @@ from typing import Iterable
 import pandas as pd
 import yaml
 
-from analysis.coder import RULES_YAML, NumberMention, _alternation, _expander, evidence_kinds, extract_numbers
+from analysis.coder import (RULES_YAML, NumberMention, _alternation, _expander, clause_bounds, evidence_kinds,
+                            extract_numbers)
 
 __all__ = [
     "ACTION",
@@ -333,16 +334,6 @@ def normalise_unit(unit: str) -> str:
     return _TIME_UNITS.get(unit, unit)
 
 
-def _bounds(text: str, start: int, end: int, stops: str) -> tuple[int, int]:
-    a = start
-    while a > 0 and text[a - 1] not in stops:
-        a -= 1
-    b = end
-    while b < len(text) and text[b] not in stops:
-        b += 1
-    return a, b
-
-
 def _alt(words: Iterable[str]) -> str:
     return "|".join(sorted(map(re.escape, dict.fromkeys(words)), key=len, reverse=True))
 
@@ -462,8 +453,8 @@ def _unit_figures(text: str, scope: tuple[str, ...] = ()) -> list[dict]:
             continue
         group = group_of[i]
         head, last = mentions[group[0]], mentions[group[-1]]
-        cs, ce = _bounds(text, head.start, head.end, _CLAUSE_END)
-        ss, se = _bounds(text, head.start, head.end, _SENTENCE_END)
+        cs, ce = clause_bounds(text, head.start, head.end, _CLAUSE_END)
+        ss, se = clause_bounds(text, head.start, head.end, _SENTENCE_END)
         # the window: from the clause start, or from the end of the previous number in the clause
         # unless that number is a threshold inside the phrase (20年以上, 12小时内) or part of a name (八类)
         ws = cs

@@ -512,7 +512,8 @@ def _number(s: str) -> float:
     return float(s) if re.fullmatch(r"\d+(?:\.\d+)?", s) else _decimal_cn(s)
 
 
-def _bounds(t: str, s: int, e: int, boundary: str) -> tuple[int, int]:
+def clause_bounds(t: str, s: int, e: int, boundary: str) -> tuple[int, int]:
+    """Start and end of the stretch of ``t`` around ``t[s:e]`` that contains no character of ``boundary``."""
     a = s
     while a > 0 and t[a - 1] not in boundary:
         a -= 1
@@ -523,7 +524,7 @@ def _bounds(t: str, s: int, e: int, boundary: str) -> tuple[int, int]:
 
 
 def _classify_count(t: str, s: int, e: int, value: float, cfg: _Numbers) -> str:
-    cs, ce = _bounds(t, s, e, _CLAUSE_BOUNDARY)
+    cs, ce = clause_bounds(t, s, e, _CLAUSE_BOUNDARY)
     if value == 1:
         return "incidental"
     if cfg.anaphora.search(t[max(cs, s - 2):s]):
@@ -537,7 +538,7 @@ def _classify_count(t: str, s: int, e: int, value: float, cfg: _Numbers) -> str:
 def _classify_duration(t: str, s: int, e: int, cfg: _Numbers) -> str:
     if cfg.time_prefix.search(t[max(0, s - 6):s]):
         return "duration"
-    _, se = _bounds(t, e, e, "。！？!?；\n")
+    _, se = clause_bounds(t, e, e, "。！？!?；\n")
     if cfg.time_result.search(t, e, min(se, e + cfg.time_result_window)):
         return "duration"
     if "连续" in t[max(0, s - 3):s] and cfg.trend_words.search(t, e, min(len(t), e + 10)):
@@ -546,7 +547,7 @@ def _classify_duration(t: str, s: int, e: int, cfg: _Numbers) -> str:
 
 
 def _classify_change(t: str, s: int, cfg: _Numbers, otherwise: str) -> str:
-    cs, _ = _bounds(t, s, s, _CLAUSE_BOUNDARY)
+    cs, _ = clause_bounds(t, s, s, _CLAUSE_BOUNDARY)
     return "change" if cfg.change_words.search(t[max(cs, s - cfg.change_window):s]) else otherwise
 
 
@@ -649,7 +650,7 @@ def extract_numbers(text: str, rules: CoderRules | str | Path | None = None) -> 
         elif ukind == "multiple":
             kind = _classify_change(t, s, cfg, "multiple")
         elif ukind == "money":
-            cs, ce = _bounds(t, s, e, _CLAUSE_BOUNDARY)
+            cs, ce = clause_bounds(t, s, e, _CLAUSE_BOUNDARY)
             clause = t[cs:ce]
             kind = ("price" if cfg.money_price_cues.search(clause)
                     else "money" if cfg.money_evidence_cues.search(clause) else "price")
@@ -759,7 +760,7 @@ def _find_attribution(text: str, sp: _Speaker) -> _Attribution | None:
             core = sp.adverbial.sub("", who)
             if not core and regex is sp.thought:
                 # 刘先生有些丧气，心想…: the thinker is in the clause before
-                a, _ = _bounds(text, max(m.start() - 1, 0), max(m.start() - 1, 0), "，。！？；：")
+                a, _ = clause_bounds(text, max(m.start() - 1, 0), max(m.start() - 1, 0), "，。！？；：")
                 core = text[a:max(m.start() - 1, 0)]
             if not core or sp.reporter.search(core):
                 continue
@@ -777,7 +778,7 @@ class _ArticleContext:
     def role_near_name(self, name: str) -> tuple[str, str] | None:
         best: tuple[int, str] | None = None
         for m in re.finditer(re.escape(name), self.text):
-            a, b = _bounds(self.text, m.start(), m.end(), "。！？\n")
+            a, b = clause_bounds(self.text, m.start(), m.end(), "。！？\n")
             lo, hi = max(a, m.start() - 15), min(b, m.end() + 20)
             for r in self.sp.roles.finditer(self.text, lo, hi):
                 if m.start() <= r.start() < m.end():
@@ -978,9 +979,9 @@ def _frame(code: str, unit_id: str, text: str, kind: str, speaker: str, rules: C
         cancelled = False
         for v in active:
             if v.scope == "clause":
-                lo, hi = _bounds(text, a, b, _CLAUSE_BOUNDARY)
+                lo, hi = clause_bounds(text, a, b, _CLAUSE_BOUNDARY)
             elif v.scope == "segment":
-                lo, _ = _bounds(text, a, b, _SEGMENT_BOUNDARY)
+                lo, _ = clause_bounds(text, a, b, _SEGMENT_BOUNDARY)
                 hi = b
             else:
                 continue
