@@ -196,7 +196,7 @@ def punctuation_edits(text: str) -> list[Edit]:
 
 
 def space_edits(text: str) -> list[Edit]:
-    """Odd spaces (NBSP, ideographic, zero-width, tabs) → one space; line-edge and repeated spaces removed."""
+    """Odd spaces (NBSP, ideographic, zero-width, tabs) → one ordinary space (see :func:`trim_edits`)."""
     edits = [Edit(m.start(), m.end(), " ", "whitespace", "non-standard space") for m in _ODD_SPACE.finditer(text)]
     return edits
 

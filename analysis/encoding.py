@@ -9,7 +9,6 @@ become U+FFFD and are reported with their offset. Binary files are refused.
 from __future__ import annotations
 
 import codecs
-import re
 from dataclasses import dataclass, field
 
 REPLACEMENT = "\ufffd"
@@ -29,7 +28,6 @@ _BINARY_SIGNATURES = {
     b"\x1f\x8b": "gzip archive",
     b"\x7fELF": "executable",
 }
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 class NotTextError(ValueError):

@@ -582,7 +582,6 @@ def _site_gains(before: int, after: int, a, b, z: str, n1, n2) -> tuple[tuple[in
 
 def _drop_sites(reading: _Reading) -> list[tuple[float, int, int]]:
     """(local gain, stream position, pairs) where vanished pairs would make the text likelier."""
-    m = model()
     pieces, path, s = reading.pieces, reading.path, reading.stream
     left, right = reading.left, reading.right
     chars = [p.options[j][0] for p, j in zip(pieces, path)]
