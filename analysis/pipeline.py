@@ -12,6 +12,7 @@ the same functions. Output tables (UTF-8 CSV, ``\\n`` line ends, stable row orde
 """
 from __future__ import annotations
 
+import csv
 import hashlib
 import logging
 import re
@@ -90,8 +91,8 @@ def process_file(name: str, raw: bytes, prefix: str) -> FileResult:
             trail.rows.append(LogRow(name, 0, "decode", "newline", "\r" * lone, "\n" * lone,
                                      f"{lone} lone CR line ends normalised to LF"))
     for problem in decoded.problems:
-        trail.log_only(_char_offset(decoded.text, raw, problem.offset, decoded.encoding), "decode",
-                       "undecodable", f"byte offset {problem.offset}: {problem.message} → U+FFFD")
+        trail.log_only(_char_offset(decoded.text, raw, problem.offset, decoded.encoding), "decode", "undecodable",
+                       "\ufffd" * len(problem.raw), f"byte offset {problem.offset}: {problem.message}; kept as U+FFFD")
     if decoded.problems:
         row.update(status="warning", message=f"{name}: {len(decoded.problems)} undecodable byte run(s), first at byte offset {decoded.problems[0].offset}")
     script, page_metadata = clean_text(trail)
@@ -233,7 +234,9 @@ def write_tables(result: RunResult, out: Path) -> list[Path]:
         if frame is None:
             continue
         target = out / name
-        frame.to_csv(target, index=False, encoding="utf-8", lineterminator="\n")
+        # every text field quoted: a log row may hold a bare CR, which minimal quoting leaves unquoted
+        quoting = csv.QUOTE_NONNUMERIC if name == paths.CLEANING_LOG_CSV else csv.QUOTE_MINIMAL
+        frame.to_csv(target, index=False, encoding="utf-8", lineterminator="\n", quoting=quoting)
         written.append(target)
     return written
 
