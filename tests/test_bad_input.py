@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from analysis import paths
+from analysis.mojibake import shifted_decode
 
 BODY = ("智慧警务新观察\n\n本报记者 张三\n\n近年来，某市公安局依托大数据平台和视频监控系统破获案件三百余起，"
         "民警表示，科技让警务更智慧，群众安全感明显提升。\n")
@@ -15,21 +16,8 @@ TRADITIONAL = ("智慧警務新觀察\n\n近年來，某市公安局依託大數
 
 
 def _gbk_shift(text: str) -> str:
-    """Corrupt a span the way the seed scraper did: GBK bytes read one byte late, invalid pairs → ?."""
-    data = text.encode("gbk")[1:]
-    out, i = ["?"], 0
-    while i < len(data):
-        if data[i] < 0x80:
-            out.append(chr(data[i]))
-            i += 1
-            continue
-        pair = data[i:i + 2]
-        try:
-            out.append(pair.decode("gbk"))
-        except UnicodeDecodeError:
-            out.append("?")
-        i += 2
-    return "".join(out)
+    """Corrupt a span the way the seed scraper did: its GBK bytes read one byte late (lost byte shown as ?)."""
+    return "?" + shifted_decode(text.encode("gbk")[1:])
 
 
 @pytest.fixture(scope="module")

@@ -4,33 +4,10 @@ import time
 import pytest
 
 from analysis import mojibake
-from analysis.mojibake import PLACEHOLDER, Repair, find_repairs, repair
+from analysis.mojibake import PLACEHOLDER, Repair, find_repairs, repair, shifted_decode
 from analysis.paths import SEEDS
 
 HALF = str.maketrans("，？！：；", ",?!:;")  # what the scraper did to fullwidth punctuation
-
-
-def shifted_decode(raw: bytes) -> str:
-    """Decode GBK two bytes at a time, as the scraper's decoder did once it was out of step.
-
-    An undecodable pair is consumed whole: it vanishes if GB18030 maps it to the private use
-    area (GBK's user-defined rows, e.g. AB B0), otherwise it shows as '?' (e.g. 93 28, which
-    swallows the '(').
-    """
-    out, i = [], 0
-    while i < len(raw):
-        if raw[i] < 0x80:
-            out.append(chr(raw[i]))
-            i += 1
-            continue
-        pair = raw[i:i + 2]
-        try:
-            out.append(pair.decode("gbk"))
-        except UnicodeDecodeError:
-            private = len(pair) == 2 and "\ue000" <= pair.decode("gb18030", "replace") <= "\uf8ff"
-            out.append("" if private else "?")
-        i += 2
-    return "".join(out)
 
 
 def corrupt(marked: str) -> tuple[str, str]:
