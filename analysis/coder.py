@@ -5,7 +5,8 @@
 0/1 column per frame of :data:`~analysis.codebook.FRAME_CODES` and ``SPEAKER``
 (``official``/``citizen``/``none``). :func:`explain_units` gives, in long format, the rule and the
 matched span behind every 1 and every non-``none`` SPEAKER (``effect == "assign"``), and the
-exclusions that vetoed a match or explain a 0 (``effect == "veto"``).
+exclusions that vetoed a match or explain a 0 (``effect == "veto"``). :func:`code_and_explain`
+gives both from one pass.
 
 The rules are data: ``analysis/resources/coder_rules.yaml`` holds the term classes and patterns,
 each rule citing the codebook include/exclude item it implements; this module only interprets
@@ -32,13 +33,20 @@ them. How a frame is decided:
   citizen), from the roles next to a bare name elsewhere in the article (罗妮娜 →
   心理咨询师罗妮娜), or from the previous speaker for 该/他.
 
-Everything is deterministic; patterns are compiled once per rules file.
+Everything is deterministic; patterns are compiled once per rules file. For speed, a pattern is
+not searched in a unit that lacks every one of some set of strings the pattern needs (its words,
+read from the pattern itself: see ``_Screen``); such a search could not match, so this changes no
+result.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import lru_cache
+import re._constants as _sre  # the parse tree of a pattern (Python 3.11+), read by _required
+import re._parser as _sre_parse
+from dataclasses import dataclass, field
+from functools import lru_cache, reduce
+from itertools import chain, product
+from operator import add, or_
 from pathlib import Path
 from typing import Any, Iterable, NamedTuple
 
@@ -56,6 +64,7 @@ __all__ = [
     "CoderRules",
     "NumberMention",
     "RulesError",
+    "code_and_explain",
     "code_units",
     "evidence_kinds",
     "explain_units",
@@ -82,6 +91,158 @@ _REF = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
 
 class RulesError(ValueError):
     """The rules file is unreadable or malformed."""
+
+
+# ====================================================================== screening
+# A unit is short and most rules cannot match it: a rule whose words are absent is skipped
+# without running its regular expression. _required reads a pattern's parse tree and lists strings
+# that a text must contain for the pattern to match in it; a text that lacks all strings of one
+# list cannot match, so skipping the search gives the same result as running it.
+
+_DIGIT = re.compile(r"\d")
+_DIGIT_TOKEN = "<\\d>"  # "the text has a \d character"; longer than any gram, so never a gram itself
+_MAX_CLASS = 128  # character classes larger than this give no clause
+_MAX_CLAUSES = 4  # clauses kept for an alternation
+
+
+def _required(pattern: re.Pattern) -> list[frozenset[str]]:
+    """Clauses of ``pattern``: a text it matches in contains at least one string of every clause.
+
+    Strings are single characters, character pairs (from runs of literal characters) and
+    :data:`_DIGIT_TOKEN`. What a match consumes counts, and what a positive lookaround must see;
+    negative lookarounds, anchors, optional parts, case-insensitive parts and large or negated
+    classes give no clause. An empty list means "no condition" (also when the pattern cannot be
+    analysed)."""
+    if pattern.flags & re.IGNORECASE:
+        return []
+    try:
+        return _clauses(_sre_parse.parse(pattern.pattern, pattern.flags))
+    except Exception:  # noqa: BLE001 - an unreadable tree only costs speed
+        return []
+
+
+def _clauses(items) -> list[frozenset[str]]:
+    """Clauses of a sequence of parse items: all clauses of its items, and the pairs of each
+    run of literal characters (the text contains the run itself)."""
+    out: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        text = "".join(run)
+        run.clear()
+        if len(text) == 1:
+            out.append(frozenset(text))
+        out.extend(frozenset([text[k:k + 2]]) for k in range(len(text) - 1))
+
+    for op, av in items:
+        if op is _sre.LITERAL:
+            run.append(chr(av))
+            continue
+        flush()
+        if op is _sre.SUBPATTERN:  # a group; (?i:...) gives nothing
+            out += [] if av[1] & _sre.SRE_FLAG_IGNORECASE else _clauses(av[3])
+        elif op is _sre.ATOMIC_GROUP:
+            out += _clauses(av)
+        elif op is _sre.ASSERT:  # (?=...) and (?<=...): what they see is in the text too
+            out += _clauses(av[1])
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
+            out += _clauses(av[2]) if av[0] >= 1 else []
+        elif op is _sre.BRANCH:
+            out += _either([_clauses(branch) for branch in av[1]])
+        elif op is _sre.IN:
+            chars: set[str] = set()
+            for kind, value in av:
+                if kind is _sre.LITERAL:
+                    chars.add(chr(value))
+                elif kind is _sre.RANGE and value[1] - value[0] < _MAX_CLASS:
+                    chars.update(map(chr, range(value[0], value[1] + 1)))
+                elif kind is _sre.CATEGORY and value is _sre.CATEGORY_DIGIT:
+                    chars.add(_DIGIT_TOKEN)
+                else:  # NEGATE, other categories, large ranges
+                    break
+            else:
+                if len(chars) <= _MAX_CLASS:
+                    out.append(frozenset(chars))
+        # anything else (negative lookarounds, anchors, ., \w, backreferences ...) gives no clause
+    flush()
+    return out
+
+
+def _either(branches: list[list[frozenset[str]]]) -> list[frozenset[str]]:
+    """Clauses of an alternation whose branches have the clauses ``branches``.
+
+    (A1 and A2) or (B1 and B2) holds only if (A1 or B1), (A1 or B2), (A2 or B1) and (A2 or B2)
+    all do; of these unions only the :data:`_MAX_CLAUSES` most selective are kept (fewer clauses
+    are a weaker condition, never a wrong one)."""
+    combos = [frozenset()]
+    for clauses in branches:
+        if not clauses:  # a branch without a condition: none for the alternation
+            return []
+        unions = {c | d for c in combos for d in clauses}
+        combos = sorted(unions, key=_selectivity)[:_MAX_CLAUSES] if len(unions) > _MAX_CLAUSES else list(unions)
+    return combos
+
+
+def _selectivity(clause: frozenset[str]) -> tuple[int, int, list[str]]:
+    """Sort key: fewer single characters (or digits), then fewer strings; the sorted strings break ties."""
+    return sum(len(g) != 2 for g in clause), len(clause), sorted(clause)
+
+
+class _Screen:
+    """Which of a fixed set of patterns could match a given text.
+
+    Every clause of :func:`_required` is one bit. ``sat(text)`` has the bits of the clauses that
+    ``text`` satisfies, ``need(pattern)`` those of ``pattern``'s clauses; ``may(pattern, sat)`` is
+    False only when the pattern cannot match anywhere in the text (nor in any stretch of it), so
+    the search can be skipped. ``translated`` patterns are searched in ``text.translate(table)``
+    but screened with the ``sat`` of ``text`` itself (their clauses take every original of a
+    translated character)."""
+
+    def __init__(self, patterns: Iterable[re.Pattern], translated: Iterable[re.Pattern] = (),
+                 table: dict[int, int] | None = None):
+        self.patterns, self.translated, self.table = list(patterns), list(translated), table or {}
+        originals: dict[str, set[str]] = {}
+        for src, dst in self.table.items():
+            originals.setdefault(chr(dst), {chr(dst)}).add(chr(src))
+        bits: dict[frozenset[str], int] = {}
+        self._need: dict[tuple[str, int], int] = {}  # by (source, flags): the same for equal patterns
+        for p, clauses in [(p, _required(p)) for p in self.patterns] + \
+                [(p, [_untranslated(c, originals) for c in _required(p)]) for p in self.translated]:
+            need = 0
+            for clause in clauses:
+                need |= bits.setdefault(clause, 1 << len(bits))
+            self._need[p.pattern, p.flags] = need  # translated clauses are wider: they hold for both uses
+        self._gram_bits: dict[str, int] = {}
+        for clause, bit in bits.items():
+            for gram in clause:
+                self._gram_bits[gram] = self._gram_bits.get(gram, 0) | bit
+        self._grams = frozenset(self._gram_bits)
+        self._digit_bits = self._gram_bits.get(_DIGIT_TOKEN, 0)
+
+    def sat(self, text: str) -> int:
+        present = self._grams.intersection(chain(text, map(add, text, text[1:])))
+        sat = reduce(or_, map(self._gram_bits.__getitem__, present), 0)
+        if self._digit_bits and _DIGIT.search(text):
+            sat |= self._digit_bits
+        return sat
+
+    def need(self, pattern: re.Pattern) -> int:
+        return self._need.get((pattern.pattern, pattern.flags), 0)
+
+    def may(self, pattern: re.Pattern, sat: int) -> bool:
+        need = self._need.get((pattern.pattern, pattern.flags), 0)
+        return (need & sat) == need
+
+
+def _untranslated(clause: frozenset[str], originals: dict[str, set[str]]) -> frozenset[str]:
+    """The strings of the original text that can become a string of ``clause`` once translated."""
+    out: set[str] = set()
+    for gram in clause:
+        if gram == _DIGIT_TOKEN:  # the fullwidth digits translated away are \d themselves
+            out.add(gram)
+        else:
+            out.update(map("".join, product(*(originals.get(ch, {ch}) for ch in gram))))
+    return frozenset(out)
 
 
 # ====================================================================== loading the rules
@@ -176,6 +337,27 @@ class CoderRules:
     numbers: _Numbers
     speaker: _Speaker
     path: Path | None = None
+    # derived from the above: the screen of every pattern, and (rule or pattern, its screen need)
+    # of the assign rules of each frame, of all frame rules, and of the patterns that find numbers
+    screen: _Screen = field(init=False, repr=False, compare=False)
+    assign_needs: dict[str, tuple[tuple[_Assign, int], ...]] = field(init=False, repr=False, compare=False)
+    rule_needs: tuple[tuple[_Assign | _Veto, int], ...] = field(init=False, repr=False, compare=False)
+    number_needs: tuple[tuple[re.Pattern, int], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        parts = [*self.global_vetoes, self.speaker]
+        for code in FRAME_CODES:
+            parts += [*self.assign[code], *self.veto[code], *self.context[code]]
+        plain = [v for part in parts for v in vars(part).values() if isinstance(v, re.Pattern)]
+        numbers = [v for v in vars(self.numbers).values() if isinstance(v, re.Pattern)]
+        screen = _Screen(plain, numbers + list(_NUMBER_PATTERNS), _FULLWIDTH)
+        finders = (self.numbers.idioms, self.numbers.general, *_NUMBER_PATTERNS)
+        object.__setattr__(self, "screen", screen)
+        object.__setattr__(self, "assign_needs", {code: tuple((a, screen.need(a.regex)) for a in rules)
+                                                  for code, rules in self.assign.items()})
+        object.__setattr__(self, "rule_needs", tuple((rule, screen.need(rule.regex)) for code in FRAME_CODES
+                                                     for rule in (*self.assign[code], *self.veto[code])))
+        object.__setattr__(self, "number_needs", tuple((p, screen.need(p)) for p in finders if p is not None))
 
 
 def _expander(defs: dict[str, str]):
@@ -396,9 +578,12 @@ def _load(path: str) -> CoderRules:
     return parse_rules(data, path=p)
 
 
+_DEFAULT_RULES = str(RULES_YAML)
+
+
 def load_rules(path: str | Path | None = None) -> CoderRules:
     """The compiled rules of ``path`` (default :data:`RULES_YAML`), compiled once per file."""
-    return _load(str(Path(path) if path is not None else RULES_YAML))
+    return _load(str(Path(path)) if path is not None else _DEFAULT_RULES)
 
 
 def _rules(rules: CoderRules | str | Path | None) -> CoderRules:
@@ -468,6 +653,8 @@ _LATIN = re.compile(r"(?<![\dA-Za-z])(?:[A-Za-z]+\d+[A-Za-z\d]*|\d+[A-Za-z]+[A-Z
 _MAGNIFIED = re.compile(rf"(?P<n>{_AR})(?P<mult>[万亿]+)")
 _BARE = re.compile(_AR)
 _QUOTE = re.compile(r"“[^“”]*”|‘[^‘’]*’|「[^「」]*」")
+_NUMBER_PATTERNS = (_DATE, _PERCENT, _PERCENT_CN, _TENTHS, _FRACTION, _MAGNITUDE, _ORDINAL, _ZERO, _VERSION, _PHASE,
+                    _PLUS, _LATIN, _MAGNIFIED, _BARE, _QUOTE)
 
 
 def _cn_value(s: str) -> float:
@@ -573,10 +760,21 @@ def extract_numbers(text: str, rules: CoderRules | str | Path | None = None) -> 
     """
     if not isinstance(text, str) or not text:
         return []
-    cfg = _rules(rules).numbers
+    return _numbers(text, _rules(rules))
+
+
+def _numbers(text: str, rules: CoderRules, sat: int | None = None) -> list[NumberMention]:
+    """:func:`extract_numbers` of a non-empty ``text`` (``sat``: its :meth:`_Screen.sat`, if known)."""
+    cfg = rules.numbers
+    live = {id(p) for p in _possible(rules.number_needs, rules.screen.sat(text) if sat is None else sat)}
+    if not live:  # no number pattern can match
+        return []
     t = text.translate(_FULLWIDTH)
     taken = bytearray(len(t))
     found: list[NumberMention] = []
+
+    def scan(pattern: re.Pattern) -> Iterable[re.Match]:
+        return pattern.finditer(t) if id(pattern) in live else ()
 
     def free(s: int, e: int) -> bool:
         return not any(taken[s:e])
@@ -586,49 +784,49 @@ def extract_numbers(text: str, rules: CoderRules | str | Path | None = None) -> 
         found.append(NumberMention(text[s:e], float(value), unit, kind, s, e))
 
     if cfg.idioms is not None:
-        for m in cfg.idioms.finditer(t):
+        for m in scan(cfg.idioms):
             taken[m.start():m.end()] = b"\x01" * (m.end() - m.start())
 
-    for m in _DATE.finditer(t):
+    for m in scan(_DATE):
         if m.group() and free(*m.span()):
             lead = re.match(r"\D*(\d+|[〇零一二三四五六七八九十]+)(年|月|日|号|时|点)", m.group())
             value = _number(lead.group(1)) if lead else float("nan")
             add(m.start(), m.end(), value, lead.group(2) if lead else "", "date")
-    for m in _PERCENT.finditer(t):
+    for m in scan(_PERCENT):
         if free(*m.span()):
             add(m.start(), m.end(), _number(m.group("n")), m.group("u"), _classify_change(t, m.start(), cfg, "percent"))
-    for m in _PERCENT_CN.finditer(t):
+    for m in scan(_PERCENT_CN):
         if free(*m.span()):
             add(m.start(), m.end(), _number(m.group("n")), "%", _classify_change(t, m.start(), cfg, "percent"))
-    for m in _TENTHS.finditer(t):
+    for m in scan(_TENTHS):
         if free(*m.span()):
             add(m.start(), m.end(), _CN_DIGIT[m.group("n")] * 10.0, "%", _classify_change(t, m.start(), cfg, "percent"))
-    for m in _FRACTION.finditer(t):
-        if free(*m.span()):
+    for m in scan(_FRACTION):
+        if free(*m.span()) and _number(m.group("d")):  # "零分之一" is no fraction
             add(m.start(), m.end(), _number(m.group("n")) / _number(m.group("d")), "分之", "fraction")
-    for m in _MAGNITUDE.finditer(t):
+    for m in scan(_MAGNITUDE):
         if free(*m.span()):
             add(m.start(), m.end(), _number(m.group("n")), "位数", "magnitude")
-    for m in _ORDINAL.finditer(t):
+    for m in scan(_ORDINAL):
         if free(*m.span()):
             rank = cfg.rank_cues.search(t[max(0, m.start() - 6):m.start()]) and not t.startswith("时间", m.end())
             add(m.start(), m.end(), _number(m.group("n")), "第", "rank" if rank else "ordinal")
-    for m in _ZERO.finditer(t):
+    for m in scan(_ZERO):
         if free(*m.span()):
             add(m.start(), m.end(), 0.0, m.group("u") or m.group("u2"), "count")
-    for m in _VERSION.finditer(t):
+    for m in scan(_VERSION):
         if free(*m.span()):
             add(m.start(), m.end(), _number(re.search(r"\d+(?:\.\d+)?", m.group()).group()), "版", "version")
-    for m in _PHASE.finditer(t):
+    for m in scan(_PHASE):
         if free(*m.span()):
             add(m.start(), m.end(), _number(m.group("n")), "期", "ordinal")
-    for m in _PLUS.finditer(t):
+    for m in scan(_PLUS):
         if re.search(r"[\d一二三四五六七八九十]", m.group()) and free(*m.span()):
             add(m.start(), m.end(), float("nan"), "", "name")
-    for m in _LATIN.finditer(t):
+    for m in scan(_LATIN):
         if free(*m.span()):
             add(m.start(), m.end(), _number(re.search(r"\d+", m.group()).group()), "", "name")
-    for m in cfg.general.finditer(t):
+    for m in scan(cfg.general):
         s, e = m.span()
         if not free(s, e):
             continue
@@ -657,20 +855,22 @@ def extract_numbers(text: str, rules: CoderRules | str | Path | None = None) -> 
         else:
             kind = ukind  # age, address
         add(s, e, value, unit, kind)
-    for m in _MAGNIFIED.finditer(t):  # 3.37万, 282亿 without a measure word
+    for m in scan(_MAGNIFIED):  # 3.37万, 282亿 without a measure word
         if free(*m.span()):
             value = _number(m.group("n"))
             for ch in m.group("mult"):
                 value *= _MULT[ch]
             add(m.start(), m.end(), value, "", _classify_count(t, m.start(), m.end(), value, cfg))
-    for m in _BARE.finditer(t):
+    for m in scan(_BARE):
         if free(*m.span()):
             digits = m.group().replace(",", "")
             add(m.start(), m.end(), _number(digits), "", "name" if digits in cfg.emergency_numbers else "bare")
 
+    if not found:
+        return []
     found.sort(key=lambda x: x.start)
     # a short quotation is a name or slogan: “3+1”, “1分钟、3分钟、5分钟”, “一张图”
-    quotes = [q.span() for q in _QUOTE.finditer(t) if q.end() - q.start() - 2 <= cfg.short_quote_max]
+    quotes = [q.span() for q in scan(_QUOTE) if q.end() - q.start() - 2 <= cfg.short_quote_max]
     out: list[NumberMention] = []
     for x in found:
         if x.kind != "date" and any(a < x.start and x.end < b for a, b in quotes):
@@ -748,9 +948,11 @@ def _starts_quote(text: str) -> bool:
     return True
 
 
-def _find_attribution(text: str, sp: _Speaker) -> _Attribution | None:
+def _find_attribution(text: str, sp: _Speaker, screen: _Screen, sat: int) -> _Attribution | None:
     candidates = []
     for regex in (sp.attribution, sp.thought):
+        if not screen.may(regex, sat):
+            continue
         for m in regex.finditer(text):
             if _quote_depth(text, m.start()) > 0:
                 continue
@@ -810,10 +1012,14 @@ class _ArticleContext:
 
 
 def _article_speakers(kinds: list[str], paragraphs: list[int], texts: list[str], sp: _Speaker,
-                      furniture: list[bool]) -> list[_Decision]:
+                      furniture: list[bool], screen: _Screen, sats: list[int]) -> list[_Decision]:
     n = len(texts)
     ctx = _ArticleContext(texts, sp)
-    attrs = [_find_attribution(t, sp) if k == "sentence" else None for k, t in zip(kinds, texts)]
+    attrs = [_find_attribution(t, sp, screen, sat) if k == "sentence" else None
+             for k, t, sat in zip(kinds, texts, sats)]
+
+    def search(pattern: re.Pattern, i: int) -> re.Match | None:
+        return pattern.search(texts[i]) if screen.may(pattern, sats[i]) else None
     out: list[_Decision] = [_NONE] * n
 
     def same_par(i: int, j: int) -> bool:
@@ -856,7 +1062,7 @@ def _article_speakers(kinds: list[str], paragraphs: list[int], texts: list[str],
                 others = [j for j in range(e + 1, n) if same_par(i, j)]
                 others += [j for j in range(i - 1, -1, -1) if same_par(i, j)]
                 for j in others:
-                    m = sp.person.search(texts[j])
+                    m = search(sp.person, j)
                     if m:
                         roles = list(sp.roles.finditer(m.group()))
                         value = sp.role_class[roles[-1].group()] if roles else "citizen"
@@ -870,7 +1076,7 @@ def _article_speakers(kinds: list[str], paragraphs: list[int], texts: list[str],
                 ctx.previous = decision
             i = e + 1
             continue
-        if (m := sp.citizen_report.search(text)):
+        if (m := search(sp.citizen_report, i)):
             out[i] = _Decision("citizen", "SP_citizen_report", m.group(), "citizen: a resident's report to the police")
         elif attrs[i] is not None and (d := ctx.classify(attrs[i].who)):
             out[i] = attributed(d, "SP_reported_speech", attrs[i])
@@ -885,18 +1091,18 @@ def _article_speakers(kinds: list[str], paragraphs: list[int], texts: list[str],
                                        f"{out[i].value}: the quotation opened after {attrs[i].evidence} continues")
                 i = j + 1
                 continue
-        elif (m := sp.according_to.search(text)):
+        elif (m := search(sp.according_to, i)):
             out[i] = _Decision("official", "SP_according_to", m.group().lstrip("，。“"),
                                "official: 据介绍 (settled rule)")
-        elif (m := sp.police_data.search(text)) and sp.police_words.search(m.group()):
+        elif (m := search(sp.police_data, i)) and sp.police_words.search(m.group()):
             out[i] = _Decision("official", "SP_police_data", m.group().lstrip("，。“"),
                                "official: figures whose named source is the police (settled rule)")
-        elif (m := sp.document_demand.search(text)):
+        elif (m := search(sp.document_demand, i)):
             out[i] = _Decision("official", "SP_document_demand", m.group(),
                                "official: what a Party or state document requires")
         elif same_par(i, i - 1) and out[i - 1].value == "official" \
                 and out[i - 1].rule in ("SP_reported_speech", "SP_continuation") \
-                and not _starts_quote(text) and (m := sp.continuation.search(text)):
+                and not _starts_quote(text) and (m := search(sp.continuation, i)):
             out[i] = _Decision(
                 "official", "SP_continuation", m.group(),
                 f"official: continues the reported speech of the previous sentence ({out[i - 1].evidence})")
@@ -911,12 +1117,20 @@ def _spans_overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
-def _assign_matches(rules: Iterable[_Assign], text: str, raw_text: str, kind: str) -> list[tuple[_Assign, int, int]]:
+def _possible(rules: tuple[tuple[Any, int], ...], sat: int) -> list:
+    """The rules of ``rules`` ((rule, screen need of its pattern)) that may match a text of screen ``sat``."""
+    return [r for r, need in rules if (need & sat) == need]
+
+
+def _assign_matches(rules: Iterable[_Assign], text: str, raw_text: str, kind: str, screen: _Screen,
+                    raw_sat: int) -> list[tuple[_Assign, int, int]]:
+    """Non-empty matches of ``rules`` in ``text``; ``requires`` is looked for in ``raw_text``
+    (whose :meth:`_Screen.sat` is ``raw_sat``)."""
     out = []
     for r in rules:
         if r.kinds and kind not in r.kinds:
             continue
-        if r.requires is not None and not r.requires.search(raw_text):
+        if r.requires is not None and not (screen.may(r.requires, raw_sat) and r.requires.search(raw_text)):
             continue
         for m in r.regex.finditer(text):
             if m.end() > m.start():
@@ -924,10 +1138,10 @@ def _assign_matches(rules: Iterable[_Assign], text: str, raw_text: str, kind: st
     return out
 
 
-def _veto_active(v: _Veto, text: str, speaker: str) -> bool:
+def _veto_active(v: _Veto, text: str, speaker: str, screen: _Screen, sat: int) -> bool:
     if v.speaker_not and speaker in v.speaker_not:
         return False
-    return not (v.unless is not None and v.unless.search(text))
+    return not (v.unless is not None and screen.may(v.unless, sat) and v.unless.search(text))
 
 
 class _Rows(list):
@@ -945,23 +1159,29 @@ class _Rows(list):
 
 
 def _frame(code: str, unit_id: str, text: str, kind: str, speaker: str, rules: CoderRules,
-           context_hits: list[tuple[_Context, str, str]], furniture: _Veto | None, rows: _Rows) -> int:
-    assigns, vetoes = rules.assign[code], rules.veto[code]
-    raw = _assign_matches(assigns, text, text, kind)
+           context_hits: list[tuple[_Context, str, str]], furniture: _Veto | None, rows: _Rows,
+           sat: int, assigns: list[_Assign], vetoes: list[_Veto]) -> int:
+    """The 0/1 of pattern frame ``code`` for one unit; adds its explanations.
+
+    ``sat`` is the unit's :meth:`_Screen.sat`; ``assigns`` and ``vetoes`` are the frame's rules
+    whose pattern may occur in the unit (the others change nothing)."""
+    screen = rules.screen
+    raw = _assign_matches(assigns, text, text, kind, screen, sat)
     if furniture is not None:
         if raw or context_hits:
             rows.add(unit_id, code, furniture.name, text[:20], "veto", "page furniture: every frame 0")
         return 0
-    active = [v for v in vetoes if _veto_active(v, text, speaker)]
+    active = [v for v in vetoes if _veto_active(v, text, speaker, screen, sat)]
     masks = [(v, m.start(), m.end()) for v in active if v.scope == "mask"
              for m in v.regex.finditer(text) if m.end() > m.start()]
-    masked = text
+    hits = raw
     if masks:
         chars = list(text)
         for _, s, e in masks:
             chars[s:e] = _MASK_CHAR * (e - s)
         masked = "".join(chars)
-    hits = _assign_matches(assigns, masked, text, kind) if masks else raw
+        candidates = _possible(rules.assign_needs[code], screen.sat(masked))
+        hits = _assign_matches(candidates, masked, text, kind, screen, sat)
     logged_masks = set()
     for v, s, e in masks:
         for r, a, b in raw:
@@ -969,7 +1189,9 @@ def _frame(code: str, unit_id: str, text: str, kind: str, speaker: str, rules: C
                 rows.add(unit_id, code, v.name, text[s:e], "veto", f"blocks {r.name}: {text[a:b]}")
                 logged_masks.add((v.name, s, e))
 
-    unit_veto = next(((v, m) for v in active if v.scope == "unit" and (m := v.regex.search(text))), None)
+    unit_veto = None
+    if hits or context_hits:
+        unit_veto = next(((v, m) for v in active if v.scope == "unit" and (m := v.regex.search(text))), None)
     survivors = []
     for r, a, b in hits:
         if unit_veto is not None:
@@ -977,12 +1199,14 @@ def _frame(code: str, unit_id: str, text: str, kind: str, speaker: str, rules: C
             rows.add(unit_id, code, v.name, m.group() or text[:20], "veto", f"cancels {r.name}: {text[a:b]}")
             continue
         cancelled = False
+        clause = segment = None
         for v in active:
             if v.scope == "clause":
-                lo, hi = clause_bounds(text, a, b, _CLAUSE_BOUNDARY)
+                clause = clause or clause_bounds(text, a, b, _CLAUSE_BOUNDARY)
+                lo, hi = clause
             elif v.scope == "segment":
-                lo, _ = clause_bounds(text, a, b, _SEGMENT_BOUNDARY)
-                hi = b
+                segment = segment or (clause_bounds(text, a, b, _SEGMENT_BOUNDARY)[0], b)
+                lo, hi = segment
             else:
                 continue
             m = v.regex.search(text, lo, hi)
@@ -1015,8 +1239,8 @@ def _frame(code: str, unit_id: str, text: str, kind: str, speaker: str, rules: C
     return value
 
 
-def _quantified(unit_id: str, text: str, rules: CoderRules, furniture: _Veto | None, rows: _Rows) -> int:
-    mentions = extract_numbers(text, rules)
+def _quantified(unit_id: str, text: str, rules: CoderRules, furniture: _Veto | None, rows: _Rows, sat: int) -> int:
+    mentions = _numbers(text, rules, sat) if text else []
     evidence = set(rules.numbers.evidence_kinds)
     if furniture is not None:
         if any(m.kind in evidence for m in mentions):
@@ -1034,7 +1258,8 @@ def _quantified(unit_id: str, text: str, rules: CoderRules, furniture: _Veto | N
 
 
 def _context_hits(rules: CoderRules, code: str, kinds: list[str], paragraphs: list[int], texts: list[str],
-                  unit_ids: list[str]) -> list[list[tuple[_Context, str, str]]]:
+                  unit_ids: list[str], sats: list[int]) -> list[list[tuple[_Context, str, str]]]:
+    screen = rules.screen
     n = len(texts)
     hits: list[list[tuple[_Context, str, str]]] = [[] for _ in range(n)]
     for rule in rules.context[code]:
@@ -1044,8 +1269,8 @@ def _context_hits(rules: CoderRules, code: str, kinds: list[str], paragraphs: li
             if kinds[i] != "sentence" or not 0 <= j < n or kinds[j] != "sentence" \
                     or paragraphs[j] != paragraphs[i] or paragraphs[i] < 0:
                 continue
-            m = rule.this.search(texts[i])
-            o = rule.other.search(texts[j]) if m else None
+            m = rule.this.search(texts[i]) if screen.may(rule.this, sats[i]) else None
+            o = rule.other.search(texts[j]) if m and screen.may(rule.other, sats[j]) else None
             if m and o:
                 hits[i].append((rule, m.group().lstrip("，：“"),
                                 f"pairs with {rule.neighbour} sentence {unit_ids[j]}: {o.group().lstrip('，：“')}"))
@@ -1057,6 +1282,7 @@ def _analyse(units: pd.DataFrame, rules: CoderRules | str | Path | None) -> tupl
         raise TypeError(f"units must be a pandas DataFrame, not {type(units).__name__}")
     ids = check_table(units, _REQUIRED, "unit_id", "units")
     r = _rules(rules)
+    screen = r.screen
     n = len(units)
     texts_all = [t if isinstance(t, str) else "" for t in units["text"].tolist()]
     kinds_all = [str(k) for k in units["kind"].tolist()]
@@ -1065,10 +1291,12 @@ def _analyse(units: pd.DataFrame, rules: CoderRules | str | Path | None) -> tupl
     else:
         pars_all = [-1] * n
     articles = units["article_id"].astype(str).tolist()
+    uids_all = ids.tolist()
+    sats = [screen.sat(t) for t in texts_all]
 
-    furniture_all: list[_Veto | None] = []
-    for t in texts_all:
-        furniture_all.append(next((v for v in r.global_vetoes if v.regex.search(t)), None))
+    furniture_all: list[_Veto | None] = [
+        next((v for v in r.global_vetoes if screen.may(v.regex, sat) and v.regex.search(t)), None)
+        for t, sat in zip(texts_all, sats)]
 
     order: dict[str, list[int]] = {}
     for i, a in enumerate(articles):
@@ -1080,25 +1308,34 @@ def _analyse(units: pd.DataFrame, rules: CoderRules | str | Path | None) -> tupl
         kinds = [kinds_all[i] for i in idx]
         pars = [pars_all[i] for i in idx]
         texts = [texts_all[i] for i in idx]
-        uids = [ids.iloc[i] for i in idx]
-        decisions = _article_speakers(kinds, pars, texts, r.speaker, [furniture_all[i] is not None for i in idx])
+        uids = [uids_all[i] for i in idx]
+        article_sats = [sats[i] for i in idx]
+        decisions = _article_speakers(kinds, pars, texts, r.speaker, [furniture_all[i] is not None for i in idx],
+                                      screen, article_sats)
         for i, d in zip(idx, decisions):
             speakers[i] = d
         for code in FRAME_CODES:
             if r.context[code]:
-                for i, h in zip(idx, _context_hits(r, code, kinds, pars, texts, uids)):
+                for i, h in zip(idx, _context_hits(r, code, kinds, pars, texts, uids, article_sats)):
                     context[code][i] = h
 
     values = {code: [0] * n for code in FRAME_CODES}
     rows = _Rows()
     for i in range(n):
-        uid, text, kind = ids.iloc[i], texts_all[i], kinds_all[i]
+        uid, text, kind, furniture, sat = uids_all[i], texts_all[i], kinds_all[i], furniture_all[i], sats[i]
         speaker = speakers[i].value
+        # the rules and vetoes of each frame whose pattern may occur in the unit; without any
+        # (and without a before/after pair) the frame is 0 with nothing to explain
+        live: dict[str, tuple[list[_Assign], list[_Veto]]] = {}
+        for rule in _possible(r.rule_needs, sat):
+            live.setdefault(rule.code, ([], []))[isinstance(rule, _Veto)].append(rule)
         for code in FRAME_CODES:
             if code == "QUANTIFIED":
-                values[code][i] = _quantified(uid, text, r, furniture_all[i], rows)
-            else:
-                values[code][i] = _frame(code, uid, text, kind, speaker, r, context[code][i], furniture_all[i], rows)
+                values[code][i] = _quantified(uid, text, r, furniture, rows, sat)
+            elif code in live or context[code][i]:
+                assigns, vetoes = live.get(code, ([], []))
+                values[code][i] = _frame(code, uid, text, kind, speaker, r, context[code][i], furniture, rows, sat,
+                                         assigns, vetoes)
         if speaker != "none":
             d = speakers[i]
             rows.add(uid, "SPEAKER", d.rule, d.evidence, "assign", d.note)
@@ -1109,15 +1346,23 @@ def _analyse(units: pd.DataFrame, rules: CoderRules | str | Path | None) -> tupl
     return coded, list(rows)
 
 
+def code_and_explain(units: pd.DataFrame, rules: CoderRules | str | Path | None = None
+                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`code_units` and :func:`explain_units` of ``units`` from one pass over the units."""
+    coded, rows = _analyse(units, rules)
+    return coded, pd.DataFrame(rows, columns=EXPLAIN_COLUMNS)
+
+
 def code_units(units: pd.DataFrame, rules: CoderRules | str | Path | None = None) -> pd.DataFrame:
     """Code every unit: ``units`` plus one 0/1 ``int64`` column per frame of
     :data:`~analysis.codebook.FRAME_CODES` (in that order) and ``SPEAKER``.
 
     ``units`` needs ``unit_id``, ``article_id``, ``kind`` and ``text``, and should have
     ``paragraph`` (without it no sentence is paired with its neighbour); rows must be in article
-    order. The input is not modified; its index and other columns are kept.
+    order. The input is not modified; its index and other columns are kept. To get the
+    explanations too, use :func:`code_and_explain` (one pass instead of two).
     """
-    return _analyse(units, rules)[0]
+    return code_and_explain(units, rules)[0]
 
 
 def explain_units(units: pd.DataFrame, rules: CoderRules | str | Path | None = None) -> pd.DataFrame:
@@ -1130,7 +1375,7 @@ def explain_units(units: pd.DataFrame, rules: CoderRules | str | Path | None = N
     count for QUANTIFIED (``Q_veto_date`` …), or an exclusion that explains a 0. Rows follow the
     units' order, then frame order, then SPEAKER.
     """
-    return pd.DataFrame(_analyse(units, rules)[1], columns=EXPLAIN_COLUMNS)
+    return code_and_explain(units, rules)[1]
 
 
 def explanation_kwic(explanations: pd.DataFrame, units: pd.DataFrame, width: int = 12) -> pd.DataFrame:

@@ -40,7 +40,7 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 
 from .codebook import FRAME_CODES
-from .tokenize import tokenize
+from .tokenize import is_punct, stopwords, tokenize
 
 __all__ = [
     "DEFAULT_SEED",
@@ -421,11 +421,20 @@ def _g2_2x2(a, b, c, d):
     return 2 * terms.sum(axis=-1)
 
 
+def _content_tokens(units: pd.DataFrame) -> list[list[str]]:
+    """Each unit's tokens without stop words and punctuation (from the ``tokens`` column if present)."""
+    if "tokens" not in units.columns:
+        return [tokenize(t, drop_stopwords=True, drop_punct=True) for t in units["text"]]
+    stop = stopwords()
+    return [[t for t in str(joined).split(" ") if t and not is_punct(t) and t not in stop] for joined in units["tokens"]]
+
+
 def keyness(units: pd.DataFrame, by: str = "city", min_count: int = 3) -> pd.DataFrame:
     """Keywords of each group against the rest of the units.
 
     Texts are segmented with ``analysis.tokenize.tokenize(text, drop_stopwords=True,
-    drop_punct=True)``. For every group g and every token whose total frequency (g + rest) is at
+    drop_punct=True)``; when ``units`` has the pipeline's ``tokens`` column (space-separated
+    tokens of ``tokenize(text)``) those are used instead of tokenizing again. For every group g and every token whose total frequency (g + rest) is at
     least ``min_count``: ``count_group`` = a, ``count_rest`` = b, ``tokens_group`` = c,
     ``tokens_rest`` = d (corpus sizes after dropping stop words and punctuation);
     ``G2`` = :func:`log_likelihood_g2` (Rayson & Garside), ``p`` = χ²₁ upper tail of G2;
@@ -437,7 +446,7 @@ def keyness(units: pd.DataFrame, by: str = "city", min_count: int = 3) -> pd.Dat
     keywords). No multiple-comparison correction is applied.
     """
     groups = _groups(units, by)
-    tokens = [tokenize(t, drop_stopwords=True, drop_punct=True) for t in units["text"]]
+    tokens = _content_tokens(units)
     ids = units["unit_id"].to_numpy()
     g_arr = groups.to_numpy()
     total: dict[str, int] = {}

@@ -19,6 +19,8 @@ _BOMS = [
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 ]
+BOM_LENGTHS = {encoding: len(bom) for bom, encoding in _BOMS}
+"""Bytes of the byte-order mark in front of a file that :func:`decode_bytes` found one in, by encoding."""
 _BINARY_SIGNATURES = {
     b"\x89PNG\r\n\x1a\n": "PNG image",
     b"\xff\xd8\xff": "JPEG image",

@@ -15,8 +15,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import logging
+import multiprocessing
+import os
 import re
-from dataclasses import asdict, dataclass, field
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from operator import attrgetter
 from pathlib import Path
 
 import pandas as pd
@@ -24,7 +30,7 @@ import pandas as pd
 from analysis import paths
 from analysis.articles import Article, layout
 from analysis.clean import clean_text
-from analysis.encoding import NotTextError, decode_bytes, normalise_newlines
+from analysis.encoding import BOM_LENGTHS, Decoded, NotTextError, decode_bytes, normalise_newlines
 from analysis.trail import LogRow, Trail
 
 log = logging.getLogger("analysis")
@@ -39,6 +45,7 @@ FILE_COLUMNS = [
     "source_file", "sha256", "bytes", "encoding", "bom", "status", "message", "raw_chars",
     "n_articles", "chars_in_articles", "chars_removed", "chars_added", "balanced",
 ]
+_log_fields = attrgetter(*LOG_COLUMNS)  # a LogRow as a tuple in column order
 METADATA_FIELDS = ["city", "city_en", "province", "place_level", "outlet", "published", "published_evidence"]
 
 
@@ -49,6 +56,14 @@ class FileResult:
     file_row: dict
     articles: list[dict] = field(default_factory=list)
     log_rows: list[LogRow] = field(default_factory=list)
+    units: pd.DataFrame | None = None
+    explanations: pd.DataFrame | None = None
+    messages: list[str] = field(default_factory=list)
+    metadata_matched: set[int] = field(default_factory=set)
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Seconds spent per stage of :data:`STAGES` (for the benchmark; never written to a table)."""
+    block: int = 0
+    """For a large file cut into blocks: this block's number (1, 2, …); 0 for a whole file."""
 
 
 def sha256(data: bytes) -> str:
@@ -64,20 +79,41 @@ def article_prefixes(names: list[str]) -> dict[str, str]:
     return {name: re.sub(r"\s+", "-", stem) for name, stem in stems.items()}
 
 
+def _file_row(name: str, raw: bytes) -> dict:
+    return {"source_file": name, "sha256": sha256(raw), "bytes": len(raw), "encoding": "", "bom": False,
+            "status": "ok", "message": "", "raw_chars": 0, "n_articles": 0, "chars_in_articles": 0,
+            "chars_removed": 0, "chars_added": 0, "balanced": True}
+
+
 def process_file(name: str, raw: bytes, prefix: str) -> FileResult:
     """Decode, clean and segment one file. Expected problems become a status, never an exception."""
-    row = {"source_file": name, "sha256": sha256(raw), "bytes": len(raw), "encoding": "", "bom": False,
-           "status": "ok", "message": "", "raw_chars": 0, "n_articles": 0, "chars_in_articles": 0,
-           "chars_removed": 0, "chars_added": 0, "balanced": True}
+    row = _file_row(name, raw)
     try:
         decoded = decode_bytes(raw)
     except NotTextError as err:
         row.update(status="skipped", message=f"{name}: not a text file ({err})")
         return FileResult(row)
-    row.update(encoding=decoded.encoding, bom=decoded.bom, raw_chars=len(decoded.text))
     if not decoded.text.strip():
-        row.update(status="skipped", message=f"{name}: empty file" if not decoded.text else f"{name}: only whitespace")
+        row.update(encoding=decoded.encoding, bom=decoded.bom, raw_chars=len(decoded.text), status="skipped",
+                   message=f"{name}: empty file" if not decoded.text else f"{name}: only whitespace")
         return FileResult(row)
+    return process_text(name, decoded, problem_positions(raw, decoded), prefix, row)
+
+
+def problem_positions(raw: bytes, decoded: Decoded) -> list[int]:
+    """Character offset in ``decoded.text`` of each undecodable byte run (one pass over the bytes)."""
+    positions, chars, done = [], 0, BOM_LENGTHS.get(decoded.encoding, 0) if decoded.bom else 0
+    for problem in decoded.problems:
+        chars += len(raw[done:problem.offset].decode(decoded.encoding, errors="replace"))
+        positions.append(min(chars, len(decoded.text)))
+        chars += len(problem.raw)  # each bad byte became one U+FFFD
+        done = problem.offset + len(problem.raw)
+    return positions
+
+
+def process_text(name: str, decoded: Decoded, positions: list[int], prefix: str, row: dict) -> FileResult:
+    """Clean and segment decoded text (a whole file or a block of one); ``positions`` locate ``decoded.problems``."""
+    row.update(encoding=decoded.encoding, bom=decoded.bom, raw_chars=len(decoded.text))
     text, n_cr = normalise_newlines(decoded.text)
     trail = Trail(name, text)
     trail.raw_length = len(decoded.text)
@@ -90,11 +126,12 @@ def process_file(name: str, raw: bytes, prefix: str) -> FileResult:
         if lone:
             trail.rows.append(LogRow(name, 0, "decode", "newline", "\r" * lone, "\n" * lone,
                                      f"{lone} lone CR line ends normalised to LF"))
-    for problem in decoded.problems:
-        trail.log_only(_char_offset(decoded.text, raw, problem.offset, decoded.encoding), "decode", "undecodable",
-                       "\ufffd" * len(problem.raw), f"byte offset {problem.offset}: {problem.message}; kept as U+FFFD")
+    for position, problem in zip(positions, decoded.problems):
+        trail.log_only(position, "decode", "undecodable", "\ufffd" * len(problem.raw),
+                       f"byte offset {problem.offset}: {problem.message}; kept as U+FFFD")
     if decoded.problems:
-        row.update(status="warning", message=f"{name}: {len(decoded.problems)} undecodable byte run(s), first at byte offset {decoded.problems[0].offset}")
+        row.update(status="warning", message=f"{name}: {len(decoded.problems)} undecodable byte run(s), "
+                                             f"first at byte offset {decoded.problems[0].offset}")
     script, page_metadata = clean_text(trail)
     articles = layout(trail)
     result = FileResult(row, log_rows=trail.rows)
@@ -106,12 +143,6 @@ def process_file(name: str, raw: bytes, prefix: str) -> FileResult:
     row.update(n_articles=len(articles), chars_in_articles=in_articles, chars_removed=removed,
                chars_added=added, balanced=row["raw_chars"] - removed + added == in_articles)
     return result
-
-
-def _char_offset(text: str, raw: bytes, byte_offset: int, encoding: str) -> int:
-    """Approximate character offset of a byte offset (exact for single-error files)."""
-    prefix = raw[:byte_offset].decode(encoding, errors="replace") if byte_offset else ""
-    return min(len(prefix), len(text))
 
 
 def _article_row(name: str, prefix: str, number: int, article: Article, script: str,
@@ -153,47 +184,374 @@ def read_metadata(path: Path | None) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
-def apply_metadata(articles: pd.DataFrame, metadata: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """Fill article metadata from curated rows; text evidence (a dateline) wins for ``published``."""
-    messages: list[str] = []
-    if metadata.empty or articles.empty:
-        return articles, messages
-    meta = metadata.copy()
-    meta["article"] = meta.get("article", "1").replace("", "1") if "article" in meta else "1"
-    keyed = {(r["file"], int(r["article"])): r for _, r in meta.iterrows()}
-    seen = set()
-    for i, art in articles.iterrows():
-        key = (art["source_file"], int(art["article_no"]))
-        curated = keyed.get(key)
-        if curated is None:
-            messages.append(f"{art['source_file']}: article {key[1]} has no metadata row")
-            continue
-        seen.add(key)
-        for column in METADATA_FIELDS:
-            value = curated.get(column, "")
-            if not value:
-                continue
-            if column in ("published", "published_evidence") and art["published"]:
-                continue  # the text's own dateline is exact
-            articles.at[i, column] = value
-    for key in sorted(set(keyed) - seen):
-        messages.append(f"metadata row for {key[0]} article {key[1]} matches no article in the corpus")
-    return articles, messages
+def metadata_by_file(metadata: pd.DataFrame) -> dict[str, dict[int, dict]]:
+    """Metadata rows grouped as ``{file: {article number: row}}`` (a blank article number means 1)."""
+    grouped: dict[str, dict[int, dict]] = {}
+    for row in metadata.to_dict("records"):
+        number = int(row.get("article") or 1)
+        grouped.setdefault(row["file"], {})[number] = row
+    return grouped
 
+
+def apply_metadata(articles: list[dict], curated: dict[int, dict] | None) -> tuple[set[int], list[str]]:
+    """Fill one file's article rows from its curated rows; a dateline in the text wins for ``published``.
+
+    ``curated`` is None when the corpus has no metadata at all. Returns the article numbers that
+    found a row, and a message for each article without one.
+    """
+    matched, messages = set(), []
+    for art in articles:
+        row = (curated or {}).get(int(art["article_no"]))
+        if row is None:
+            if curated is not None:
+                messages.append(f"{art['source_file']}: article {art['article_no']} has no metadata row")
+            continue
+        matched.add(int(art["article_no"]))
+        dated = bool(art["published"])  # the text's own dateline is exact
+        for column in METADATA_FIELDS:
+            value = row.get(column, "")
+            if value and not (dated and column in ("published", "published_evidence")):
+                art[column] = value
+    return matched, messages
+
+
+# ---------------------------------------------------------------- one file, every stage
+
+STAGES = ("decode+clean", "units", "tokenize", "code")
+"""The per-file stages whose seconds :class:`FileResult` records (for ``python -m analysis bench``)."""
+
+
+@dataclass(frozen=True)
+class FileTask:
+    """What a worker needs to process one file (or one block of a large file)."""
+
+    path: str
+    name: str
+    prefix: str
+    metadata: dict[int, dict] | None = None
+    """This file's metadata rows by article number; None when the corpus has no metadata."""
+    code: bool = True
+    block: int = 0
+    """0 for a whole file; k for the k-th block of a large file (``path`` then holds its text in UTF-8)."""
+    char_offset: int = 0
+    encoding: str = ""
+    bom: bool = False
+    problems: tuple = ()
+    """Undecodable byte runs inside the block, as (character offset in the block, DecodeProblem)."""
+
+
+LARGE_FILE_BYTES = 4 * 1024 * 1024
+"""Files larger than this are cut into blocks of about :data:`BLOCK_CHARS` characters (see :func:`block_bounds`)."""
+BLOCK_CHARS = 500_000
+_PARAGRAPH_BREAK = re.compile(r"(?:\r\n|\r|\n)[ \t\u3000]*(?:\r\n|\r|\n)")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def block_bounds(text: str, size: int | None = None) -> list[tuple[int, int]]:
+    """(start, end) of blocks of at most ``size`` (default :data:`BLOCK_CHARS`) characters, each cut after
+    the last paragraph break (blank line) in its second half, else after the last line break, else at ``size``."""
+    size = size or BLOCK_CHARS
+    bounds, start = [], 0
+    while len(text) - start > size:
+        cut = None
+        for pattern in (_PARAGRAPH_BREAK, _LINE_BREAK):
+            for match in pattern.finditer(text, start + size // 2, start + size):
+                cut = match.end()
+            if cut is not None:
+                break
+        cut = cut or start + size
+        if text[cut - 1] == "\r" and text[cut:cut + 1] == "\n":  # the search stopped inside a CRLF pair
+            cut += 1
+        bounds.append((start, cut))
+        start = cut
+    bounds.append((start, len(text)))
+    return bounds
+
+
+def block_tasks(path: Path, prefix: str, code: bool, folder: Path, tag: int) -> tuple[list[FileTask], dict] | None:
+    """Cut a large file into block files in ``folder``; None if it is not text (its task reports that)."""
+    raw = path.read_bytes()
+    try:
+        decoded = decode_bytes(raw)
+    except NotTextError:
+        return None
+    positions = problem_positions(raw, decoded)
+    tasks = []
+    for k, (start, end) in enumerate(block_bounds(decoded.text), start=1):
+        block_path = folder / f"{tag:06d}-{k:05d}.txt"
+        block_path.write_text(decoded.text[start:end], encoding="utf-8", newline="")
+        problems = tuple((pos - start, problem) for pos, problem in zip(positions, decoded.problems) if start <= pos < end)
+        tasks.append(FileTask(str(block_path), path.name, prefix, None, code, k, start, decoded.encoding,
+                              decoded.bom, problems))
+    facts = {"sha256": sha256(raw), "bytes": len(raw), "blocks": len(tasks), "problems": decoded.problems}
+    return tasks, facts
+
+
+def analyse_file(task: FileTask) -> FileResult:
+    """Every per-file stage: read, decode, clean, segment, metadata, units, tokens, codes."""
+    clock = time.perf_counter()
+    if task.block:
+        result = _analyse_block(task)
+    else:
+        result = _analyse_whole_file(task)
+    now = time.perf_counter()
+    result.seconds["decode+clean"], clock = now - clock, now
+    if task.code and result.articles:
+        _code_file(result, clock)
+    return result
+
+
+def _analyse_block(task: FileTask) -> FileResult:
+    with open(task.path, encoding="utf-8", newline="") as handle:  # newline="": CRs stay as they were
+        text = handle.read()
+    decoded = Decoded(text, task.encoding, task.bom, [problem for _, problem in task.problems])
+    result = process_text(task.name, decoded, [pos for pos, _ in task.problems], task.prefix, _file_row(task.name, b""))
+    result.block = task.block
+    result.log_rows = [replace(row, position=row.position + task.char_offset) for row in result.log_rows]
+    if task.block > 1:
+        result.log_rows.insert(0, LogRow(task.name, task.char_offset, "decode", "block", "", "",
+                                         f"large file: block {task.block} starts here, cut at a paragraph break"))
+    return result
+
+
+def _analyse_whole_file(task: FileTask) -> FileResult:
+    try:
+        raw = Path(task.path).read_bytes()
+    except OSError as err:
+        row = _file_row(task.name, b"")
+        row.update(sha256="", status="skipped", message=f"{task.name}: cannot be read ({err.strerror or err})")
+        return FileResult(row)
+    result = process_file(task.name, raw, task.prefix)
+    result.metadata_matched, messages = apply_metadata(result.articles, task.metadata)
+    result.messages.extend(messages)
+    return result
+
+
+def _code_file(result: FileResult, clock: float) -> None:
+    from analysis.coder import code_and_explain
+    from analysis.segment import units_frame
+    from analysis.tokenize import tokenize
+
+    relevant = pd.DataFrame([a for a in result.articles if a["relevant"]], columns=ARTICLE_COLUMNS)
+    units = units_frame(relevant)
+    now = time.perf_counter()
+    result.seconds["units"], clock = now - clock, now
+    tokens = [" ".join(tokenize(text)) for text in units["text"]]
+    now = time.perf_counter()
+    result.seconds["tokenize"], clock = now - clock, now
+    result.units, result.explanations = code_and_explain(units)
+    result.units["tokens"] = tokens
+    result.seconds["code"] = time.perf_counter() - clock
+
+
+def warm_up() -> None:
+    """Load the models every worker needs (character model, jieba, coder rules) once per process."""
+    from analysis.coder import load_rules
+    from analysis.mojibake import model
+    from analysis.tokenize import tokenize
+
+    model()
+    tokenize("智慧警务")
+    load_rules()
+
+
+# ---------------------------------------------------------------- engines
+
+ENGINES = ("local", "dask")
+
+
+def default_jobs() -> int:
+    """All cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _local_results(tasks: list[FileTask], jobs: int) -> Iterator[FileResult]:
+    """Results in task order: in this process for one job, else from a pool of ``jobs`` processes."""
+    if jobs <= 1 or len(tasks) <= 1:
+        yield from map(analyse_file, tasks)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    if context.get_start_method() == "fork":
+        warm_up()  # the workers inherit the loaded models
+    chunk = max(1, min(8, len(tasks) // (jobs * 16)))
+    with context.Pool(jobs, initializer=None if context.get_start_method() == "fork" else warm_up) as pool:
+        yield from pool.imap(analyse_file, tasks, chunksize=chunk)
+
+
+def _dask_results(tasks: list[FileTask], jobs: int, scheduler: str | None) -> Iterator[FileResult]:
+    """Results in task order from a Dask cluster: ``scheduler`` (an address) or a local cluster of ``jobs`` workers.
+
+    The same :func:`analyse_file` runs on each file (a ``dask.bag`` over the tasks); partitions are
+    gathered one at a time, in order, so the client holds one partition's results at once.
+    Workers read the files by path: on a multi-machine cluster the corpus, and ``$TMPDIR`` (where the
+    blocks of large files are written), must be on a shared file system.
+    """
+    try:
+        import dask.bag as db
+        from dask.distributed import Client, LocalCluster
+    except ImportError as err:
+        raise EngineUnavailable("the dask engine needs the optional dependencies: "
+                                "pip install -r requirements-dask.txt (or pip install '.[dask]')") from err
+    if not tasks:
+        return
+    if scheduler:
+        client, cluster = Client(scheduler), None
+    else:
+        cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)
+    try:
+        client.run(warm_up)
+        per_partition = max(1, min(64, len(tasks) // (max(jobs, 1) * 4)))
+        bag = db.from_sequence(tasks, partition_size=per_partition).map(analyse_file)
+        futures = client.compute(bag.to_delayed())
+        for future in futures:
+            yield from future.result()
+            future.release()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+class EngineUnavailable(RuntimeError):
+    """The requested engine's optional dependencies are not installed."""
+
+
+# ---------------------------------------------------------------- tables
 
 @dataclass
 class RunResult:
-    articles: pd.DataFrame
-    cleaning_log: pd.DataFrame
+    """What a run produced. ``files`` and ``messages`` are kept in memory; the larger tables are
+    read back from ``out`` on first use (a run streams them to disk file by file)."""
+
     files: pd.DataFrame
     messages: list[str]
-    units: pd.DataFrame | None = None
-    explanations: pd.DataFrame | None = None
+    out: Path | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def table(self, name: str) -> pd.DataFrame:
+        if name not in self.tables:
+            if self.out is None:
+                raise KeyError(f"{name} was not produced by this run")
+            self.tables[name] = read_table(Path(self.out) / name)
+        return self.tables[name]
+
+    @property
+    def articles(self) -> pd.DataFrame:
+        return self.table(paths.ARTICLES_CSV)
+
+    @property
+    def cleaning_log(self) -> pd.DataFrame:
+        return self.table(paths.CLEANING_LOG_CSV)
+
+    @property
+    def units(self) -> pd.DataFrame:
+        return self.table(paths.UNITS_CSV)
+
+    @property
+    def explanations(self) -> pd.DataFrame:
+        return self.table(paths.EXPLANATIONS_CSV)
 
     @property
     def skipped(self) -> int:
         return int((self.files["status"] == "skipped").sum()) if not self.files.empty else 0
 
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A table written by the pipeline, read back as written (empty fields stay empty strings)."""
+    return pd.read_csv(path, dtype={"source_file": str, "article_id": str, "unit_id": str}, keep_default_na=False)
+
+
+def unit_columns() -> list[str]:
+    from analysis.codebook import FRAME_CODES
+    from analysis.segment import UNIT_COLUMNS
+
+    columns = list(UNIT_COLUMNS)
+    columns.insert(2, "city")
+    return columns + list(FRAME_CODES) + ["SPEAKER", "tokens"]
+
+
+def _table_specs(code: bool) -> list[tuple[str, list[str]]]:
+    from analysis.coder import EXPLAIN_COLUMNS
+
+    specs = [(paths.ARTICLES_CSV, ARTICLE_COLUMNS), (paths.CLEANING_LOG_CSV, LOG_COLUMNS), (paths.FILES_CSV, FILE_COLUMNS)]
+    if code:
+        specs += [(paths.UNITS_CSV, unit_columns()), (paths.EXPLANATIONS_CSV, EXPLAIN_COLUMNS)]
+    return specs
+
+
+class TableWriter:
+    """Streams the tables to ``out`` in file order (UTF-8, LF, fixed column and row order), holding at
+    most about :attr:`FLUSH_ROWS` rows per table before writing them."""
+
+    FLUSH_ROWS = 20_000
+
+    def __init__(self, out: Path, code: bool = True):
+        self.out = Path(out)
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.columns = dict(_table_specs(code))
+        self.pending: dict[str, list[pd.DataFrame]] = {name: [] for name in self.columns}
+        self.handles = {}
+        for name, columns in self.columns.items():
+            handle = open(self.out / name, "w", encoding="utf-8", newline="")
+            self.handles[name] = handle
+            self._write(name, pd.DataFrame(columns=columns), header=True)
+
+    def _write(self, name: str, frame: pd.DataFrame, header: bool = False) -> None:
+        # every text field of the log quoted: a log row may hold a bare CR, which minimal quoting leaves unquoted
+        quoting = csv.QUOTE_NONNUMERIC if name == paths.CLEANING_LOG_CSV else csv.QUOTE_MINIMAL
+        frame.to_csv(self.handles[name], index=False, header=header, lineterminator="\n", quoting=quoting)
+
+    def add(self, result: FileResult) -> None:
+        chunks = {
+            paths.ARTICLES_CSV: pd.DataFrame(result.articles, columns=ARTICLE_COLUMNS),
+            paths.CLEANING_LOG_CSV: pd.DataFrame(list(map(_log_fields, result.log_rows)), columns=LOG_COLUMNS),
+            paths.FILES_CSV: pd.DataFrame([result.file_row] if result.file_row else [], columns=FILE_COLUMNS),
+            paths.UNITS_CSV: result.units,
+            paths.EXPLANATIONS_CSV: result.explanations,
+        }
+        for name, frame in chunks.items():
+            if name in self.handles and frame is not None and len(frame):
+                self.pending[name].append(frame[self.columns[name]])
+                if sum(map(len, self.pending[name])) >= self.FLUSH_ROWS:
+                    self._flush(name)
+
+    def _flush(self, name: str) -> None:
+        if self.pending[name]:
+            self._write(name, pd.concat(self.pending[name], ignore_index=True))
+            self.pending[name] = []
+
+    def close(self) -> None:
+        for name, handle in self.handles.items():
+            self._flush(name)
+            handle.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def write_tables(result: RunResult, out: Path) -> list[Path]:
+    """Write the in-memory tables of ``result`` (e.g. from :func:`clean_corpus`) the way a run does."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, columns in _table_specs(code=paths.UNITS_CSV in result.tables):
+        frame = result.files if name == paths.FILES_CSV else result.tables[name]
+        quoting = csv.QUOTE_NONNUMERIC if name == paths.CLEANING_LOG_CSV else csv.QUOTE_MINIMAL
+        frame[columns].to_csv(out / name, index=False, encoding="utf-8", lineterminator="\n", quoting=quoting)
+        written.append(out / name)
+    return written
+
+
+# ---------------------------------------------------------------- corpus
 
 def corpus_files(corpus: Path) -> tuple[list[Path], list[str]]:
     """The ``.txt`` files of a corpus folder (sorted) and messages for files that are ignored."""
@@ -206,55 +564,175 @@ def corpus_files(corpus: Path) -> tuple[list[Path], list[str]]:
     return files, ignored
 
 
-def clean_corpus(corpus: Path, metadata: Path | None = None) -> RunResult:
-    """Run the cleaning stage on every ``.txt`` file of ``corpus``."""
+@dataclass
+class Plan:
+    """The tasks of a run, messages about ignored files, the metadata by file, and large files' facts."""
+
+    tasks: list[FileTask]
+    messages: list[str]
+    curated: dict[str, dict[int, dict]]
+    large: dict[str, dict]
+
+
+def plan(corpus: Path, metadata: Path | None = None, code: bool = True, blocks: Path | None = None) -> Plan:
+    """One task per ``.txt`` file of ``corpus`` (one per block for a file over :data:`LARGE_FILE_BYTES`,
+    whose blocks are written to the folder ``blocks``)."""
     corpus = Path(corpus)
     if metadata is None and (corpus / "manifest.csv").exists():
         metadata = corpus / "manifest.csv"
     files, messages = corpus_files(corpus)
     prefixes = article_prefixes([p.name for p in files])
-    results = [process_file(p.name, p.read_bytes(), prefixes[p.name]) for p in files]
-    articles = pd.DataFrame([a for r in results for a in r.articles], columns=ARTICLE_COLUMNS)
-    articles, meta_messages = apply_metadata(articles, read_metadata(metadata))
-    log_frame = pd.DataFrame([asdict(row) for r in results for row in r.log_rows], columns=LOG_COLUMNS)
-    files_frame = pd.DataFrame([r.file_row for r in results], columns=FILE_COLUMNS)
-    messages += [r.file_row["message"] for r in results if r.file_row["message"]] + meta_messages
-    return RunResult(articles, log_frame, files_frame, messages)
+    curated = metadata_by_file(read_metadata(metadata))
+    tasks, large = [], {}
+    for tag, path in enumerate(files):
+        rows = curated.get(path.name, {}) if curated else None
+        cut = block_tasks(path, prefixes[path.name], code, blocks, tag) if (
+            blocks is not None and path.stat().st_size > LARGE_FILE_BYTES) else None
+        if cut is None:
+            tasks.append(FileTask(str(path), path.name, prefixes[path.name], rows, code))
+        else:
+            tasks += cut[0]
+            large[path.name] = {**cut[1], "metadata": rows, "prefix": prefixes[path.name]}
+    return Plan(tasks, messages, curated, large)
 
 
-def write_tables(result: RunResult, out: Path) -> list[Path]:
-    """Write the tables deterministically (UTF-8, LF, fixed column and row order)."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    tables = [(result.articles, paths.ARTICLES_CSV), (result.cleaning_log, paths.CLEANING_LOG_CSV),
-              (result.files, paths.FILES_CSV), (result.units, paths.UNITS_CSV),
-              (result.explanations, paths.EXPLANATIONS_CSV)]
-    for frame, name in tables:
-        if frame is None:
-            continue
-        target = out / name
-        # every text field quoted: a log row may hold a bare CR, which minimal quoting leaves unquoted
-        quoting = csv.QUOTE_NONNUMERIC if name == paths.CLEANING_LOG_CSV else csv.QUOTE_MINIMAL
-        frame.to_csv(target, index=False, encoding="utf-8", lineterminator="\n", quoting=quoting)
-        written.append(target)
-    return written
+class Assembler:
+    """Joins the blocks of a large file back into one file: article numbers continue across blocks,
+    metadata is applied by the final numbers, and the file gets one row in ``files.csv``."""
+
+    SUMMED = ("raw_chars", "n_articles", "chars_in_articles", "chars_removed", "chars_added")
+
+    def __init__(self, large: dict[str, dict]):
+        self.large = large
+        self.articles_so_far = 0
+        self.row: dict | None = None
+        self.matched: set[int] = set()
+
+    def take(self, result: FileResult) -> FileResult:
+        """``result`` ready to write; its ``file_row`` is None until the file's last block has come."""
+        if not result.block:
+            return result
+        facts = self.large[result.file_row["source_file"]]
+        if result.block == 1:
+            self.articles_so_far, self.matched = 0, set()
+            self.row = {**result.file_row, **{k: 0 for k in self.SUMMED}, "sha256": facts["sha256"],
+                        "bytes": facts["bytes"], "balanced": True, "status": "ok", "message": ""}
+        self._renumber(result, facts)
+        for key in self.SUMMED:
+            self.row[key] += result.file_row[key]
+        self.row["balanced"] = self.row["balanced"] and result.file_row["balanced"]
+        result.file_row = None
+        if result.block == facts["blocks"]:
+            result.file_row = self._final_row(facts)
+            result.metadata_matched = self.matched
+        return result
+
+    def _renumber(self, result: FileResult, facts: dict) -> None:
+        prefix, ids = facts["prefix"], {}
+        for art in result.articles:
+            art["article_no"] += self.articles_so_far
+            old, art["article_id"] = art["article_id"], f"{prefix}-{art['article_no']}"
+            ids[old] = art["article_id"]
+        self.articles_so_far += len(result.articles)
+        matched, messages = apply_metadata(result.articles, facts["metadata"])
+        self.matched |= matched
+        result.messages.extend(messages)
+        if result.units is None or not len(result.units):
+            return
+        units = result.units
+        new_uid = {uid: ids[art] + uid[len(art):] for uid, art in zip(units["unit_id"], units["article_id"])}
+        units["unit_id"] = units["unit_id"].map(new_uid)
+        units["article_id"] = units["article_id"].map(ids)
+        units["city"] = units["article_id"].map({a["article_id"]: a["city"] for a in result.articles})
+        result.explanations["unit_id"] = result.explanations["unit_id"].map(new_uid)
+
+    def _final_row(self, facts: dict) -> dict:
+        row, name = self.row, self.row["source_file"]
+        problems = facts["problems"]
+        notes = [f"{name}: {facts['bytes'] / 2**20:.0f} MB, cleaned in {facts['blocks']} blocks cut at paragraph "
+                 f"breaks (an article that crosses a cut is split in two; the cuts are in the cleaning log)"]
+        if problems:
+            row["status"] = "warning"
+            notes.append(f"{len(problems)} undecodable byte run(s), first at byte offset {problems[0].offset}")
+        row["message"] = "; ".join(notes)
+        return row
 
 
-def code_corpus(result: RunResult) -> RunResult:
-    """Cut the relevant articles into units and code them automatically (frames and SPEAKER)."""
-    from analysis.coder import code_units, explain_units
-    from analysis.segment import units_frame
-
-    relevant = result.articles[result.articles["relevant"].astype(bool)]
-    units = units_frame(relevant)
-    result.units = code_units(units)
-    result.explanations = explain_units(units)
-    return result
+def _unmatched_metadata(curated: dict, matched: dict[str, set[int]]) -> list[str]:
+    return [f"metadata row for {name} article {number} matches no article in the corpus"
+            for name in sorted(curated) for number in sorted(curated[name]) if number not in matched.get(name, set())]
 
 
-def run(corpus: Path, out: Path, metadata: Path | None = None) -> RunResult:
-    """Every stage the project has, from a corpus folder to the tables in ``out``."""
-    result = code_corpus(clean_corpus(corpus, metadata))
-    write_tables(result, out)
-    return result
+def results(tasks: list[FileTask], jobs: int | None = None, engine: str = "local",
+            scheduler: str | None = None) -> Iterator[FileResult]:
+    """:func:`analyse_file` over ``tasks`` with the chosen engine; results come in task order."""
+    jobs = jobs or default_jobs()
+    if engine == "local":
+        return _local_results(tasks, jobs)
+    if engine == "dask":
+        return _dask_results(tasks, jobs, scheduler)
+    raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+
+
+def _assembled(corpus: Path, metadata: Path | None, code: bool, jobs: int | None, engine: str,
+               scheduler: str | None, collect: Callable[[FileResult], None]) -> tuple[list[dict], list[str]]:
+    """Run every task, pass each assembled result to ``collect`` in order; return file rows and messages."""
+    file_rows, messages, matched = [], [], {}
+    with tempfile.TemporaryDirectory(prefix="analysis-blocks-") as blocks:  # under $TMPDIR
+        work = plan(corpus, metadata, code, Path(blocks))
+        assembler = Assembler(work.large)
+        for result in results(work.tasks, jobs, engine, scheduler):
+            result = assembler.take(result)
+            collect(result)
+            messages += result.messages
+            if result.file_row is not None:
+                file_rows.append(result.file_row)
+                messages += [result.file_row["message"]] if result.file_row["message"] else []
+                matched[result.file_row["source_file"]] = result.metadata_matched
+    return file_rows, work.messages + messages + _unmatched_metadata(work.curated, matched)
+
+
+def run(corpus: Path, out: Path, metadata: Path | None = None, jobs: int | None = None,
+        engine: str = "local", scheduler: str | None = None) -> RunResult:
+    """Every stage, from a corpus folder to the tables in ``out``, streaming file by file.
+
+    Memory holds one file's (or one block's) results at a time per worker, whatever the corpus
+    size; the tables are byte-identical for every ``jobs`` and ``engine``.
+    """
+    seconds = dict.fromkeys(STAGES, 0.0)
+    with TableWriter(out) as writer:
+        def collect(result: FileResult) -> None:
+            writer.add(result)
+            for stage, value in result.seconds.items():
+                seconds[stage] += value
+
+        file_rows, messages = _assembled(corpus, metadata, True, jobs, engine, scheduler, collect)
+    return RunResult(pd.DataFrame(file_rows, columns=FILE_COLUMNS), messages, Path(out), seconds)
+
+
+def clean_corpus(corpus: Path, metadata: Path | None = None) -> RunResult:
+    """The cleaning stages only, in memory and in this process (for tests and small corpora)."""
+    return _in_memory(corpus, metadata, code=False)
+
+
+def code_corpus(corpus: Path, metadata: Path | None = None) -> RunResult:
+    """Every stage in memory, in this process (no files written)."""
+    return _in_memory(corpus, metadata, code=True)
+
+
+def _in_memory(corpus: Path, metadata: Path | None, code: bool) -> RunResult:
+    done: list[FileResult] = []
+    file_rows, messages = _assembled(corpus, metadata, code, 1, "local", None, done.append)
+    tables = {
+        paths.ARTICLES_CSV: pd.DataFrame([a for r in done for a in r.articles], columns=ARTICLE_COLUMNS),
+        paths.CLEANING_LOG_CSV: pd.DataFrame([_log_fields(row) for r in done for row in r.log_rows], columns=LOG_COLUMNS),
+    }
+    if code:
+        from analysis.coder import EXPLAIN_COLUMNS
+
+        units = [r.units for r in done if r.units is not None and len(r.units)]
+        explanations = [r.explanations for r in done if r.explanations is not None and len(r.explanations)]
+        tables[paths.UNITS_CSV] = pd.concat(units, ignore_index=True) if units else pd.DataFrame(columns=unit_columns())
+        tables[paths.EXPLANATIONS_CSV] = (pd.concat(explanations, ignore_index=True) if explanations
+                                          else pd.DataFrame(columns=EXPLAIN_COLUMNS))
+    return RunResult(pd.DataFrame(file_rows, columns=FILE_COLUMNS), messages, tables=tables)

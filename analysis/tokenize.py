@@ -165,6 +165,12 @@ def _tokenizer():
     return _TOKENIZER
 
 
+def jieba_tokenizer():
+    """The configured jieba tokenizer (default + project dictionary) that :func:`tokenize` uses; call it
+    as ``jieba_tokenizer().lcut(text, HMM=False)``."""
+    return _tokenizer()
+
+
 @lru_cache(maxsize=1)
 def _domain_terms() -> tuple[str, ...]:
     return tuple(word for word, _, _ in _read_userdict(USERDICT))
@@ -217,6 +223,21 @@ def _jieba_spans(text: str, offset: int, out: list[tuple[str, int, int]]) -> Non
             out.append((word, start + offset, end + offset))
 
 
+def _words(text: str) -> list[str]:
+    """The tokens of :func:`token_spans` without their offsets (jieba's plain ``cut``: faster)."""
+    cut = _tokenizer().lcut
+    words: list[str] = []
+    pos = 0
+    for m in _NUMBER.finditer(text):
+        if m.start() > pos:
+            words += cut(text[pos : m.start()], HMM=HMM)
+        words.append(m.group())
+        pos = m.end()
+    if pos < len(text):
+        words += cut(text[pos:], HMM=HMM)
+    return words
+
+
 def token_spans(text: str) -> list[tuple[str, int, int]]:
     """All tokens of ``text`` as ``(token, start, end)`` character offsets.
 
@@ -245,7 +266,7 @@ def tokenize(text: str, drop_stopwords: bool = False, drop_punct: bool = False) 
     """
     stop = stopwords() if drop_stopwords else frozenset()
     tokens = []
-    for token, _, _ in token_spans(text):
+    for token in _words(_check_text(text)):
         if token.isspace():
             continue
         if drop_punct and is_punct(token):

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from analysis import coder
 from analysis.codebook import FRAME_CODES, SPEAKER_VALUES, load_codebook
 from analysis.coder import (  # noqa: I001
     explanation_kwic,
@@ -20,6 +21,7 @@ from analysis.coder import (  # noqa: I001
     RULES_YAML,
     NumberMention,
     RulesError,
+    code_and_explain,
     code_units,
     evidence_kinds,
     explain_units,
@@ -504,3 +506,71 @@ def test_explanation_kwic_shows_the_evidence_in_context():
     assert not lines.empty
     for _, line in lines.iterrows():
         assert line.left + line.evidence + line.right in units.text.iloc[0]
+
+
+# ====================================================================== one pass, and skipping rules that cannot match
+
+def test_code_and_explain_agrees_with_code_units_and_explain_units(corpus_units):
+    for units in (units_of(*[c[0] for c in FRAME_CASES], *[p for ps, _ in SPEAKER_CASES for p in ps]), corpus_units):
+        codes, why = code_and_explain(units)
+        pd.testing.assert_frame_equal(codes, code_units(units))
+        pd.testing.assert_frame_equal(why, explain_units(units))
+
+
+def _screen_texts(corpus_units: pd.DataFrame) -> list[str]:
+    """Corpus and invented texts, and variants with fullwidth digits, Latin letters and odd spacing."""
+    texts = corpus_units["text"].tolist() + [c[0] for c in FRAME_CASES] + [p for ps, _ in SPEAKER_CASES for p in ps]
+    fullwidth = str.maketrans("0123456789%.,", "０１２３４５６７８９％．，")
+    extra = ["２０２１年３月５日", "同比下降１７．３７％", "APP上线", "用App报警", "v3.0版", "G20峰会", "“1+N”",
+             "记者 张三", "之前，", "现在，", "", " ", "；；；", "第一；第二；第三"]
+    return texts + [t.translate(fullwidth) for t in texts] + extra
+
+
+def test_the_screen_never_skips_a_pattern_that_matches(corpus_units):
+    """A pattern is skipped only when the text lacks every string of one of its clauses: check it
+    for every pattern of the rules on corpus and invented texts."""
+    screen = load_rules().screen
+    for text in _screen_texts(corpus_units):
+        sat = screen.sat(text)
+        for pattern in screen.patterns:
+            if pattern.search(text):
+                assert screen.may(pattern, sat), (pattern.pattern[:60], text)
+        translated = text.translate(screen.table)
+        for pattern in screen.translated:
+            if pattern.search(translated):
+                assert screen.may(pattern, sat), (pattern.pattern[:60], text)
+
+
+def test_screening_changes_no_code_and_no_explanation(corpus_units, monkeypatch):
+    """The coder with every pattern screened gives what it gives with none screened (every search run)."""
+    units = pd.concat([corpus_units, units_of(*_screen_texts(corpus_units)[-14:], article_id="Z")], ignore_index=True)
+    screened = code_and_explain(units)
+    monkeypatch.setattr(coder, "_required", lambda pattern: [])
+    unscreened = parse_rules(yaml.safe_load(RULES_YAML.read_text(encoding="utf-8")))
+    assert unscreened.screen.sat("民警抓获嫌疑人") == 0
+    full = code_and_explain(units, unscreened)
+    pd.testing.assert_frame_equal(screened[0], full[0])
+    pd.testing.assert_frame_equal(screened[1], full[1])
+
+
+@pytest.mark.parametrize(
+    "pattern, clauses",
+    [
+        ("安全感", [{"安全"}, {"全感"}]),
+        ("a?b+c*", [{"b"}]),
+        ("(?:抓获|破获)了?", [{"抓获", "破获"}]),
+        (r"\d+起", [{coder._DIGIT_TOKEN}, {"起"}]),
+        ("[一二三]成", [{"一", "二", "三"}, {"成"}]),
+        ("(?=；)(?!x)(?<=；)x", [{"；"}, {"；"}, {"x"}]),
+        ("(?i:app)|手机", []),
+        ("[^，]+|甲", []),
+        ("^\\s*$", []),
+    ],
+)
+def test_required_strings_of_a_pattern(pattern, clauses):
+    assert coder._required(re.compile(pattern)) == [frozenset(c) for c in clauses]
+
+
+@pytest.mark.parametrize("text", ["0分之1", "零分之一的概率", "〇分之三"])
+def test_a_zero_denominator_is_no_fraction_and_no_crash(text):
+    assert [m for m in extract_numbers(text) if m.unit == "分之"] == []

@@ -498,3 +498,11 @@ def test_committed_comparison_tables_are_fresh():
     }
     for name, text in fresh.items():
         assert (paths.DATA / name).read_text(encoding="utf-8") == text, f"data/{name} is stale: run make study"
+
+
+def test_keyness_uses_the_pipelines_tokens_column_with_the_same_result(keyness_units):
+    from analysis.tokenize import tokenize
+
+    with_tokens = keyness_units.assign(tokens=[" ".join(tokenize(t)) for t in keyness_units["text"]])
+    pd.testing.assert_frame_equal(keyness(with_tokens, min_count=1), keyness(keyness_units, min_count=1))
+    assert set(keyness(keyness_units.assign(tokens="甲 ， 乙 甲"), min_count=1)["token"]) == {"甲", "乙"}

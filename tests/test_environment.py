@@ -66,3 +66,16 @@ def test_read_pins_rejects_unpinned_lines(tmp_path):
     bad.write_text("pandas>=2\n", encoding="utf-8")
     with pytest.raises(ValueError, match="not a plain name==version pin"):
         envfile.read_pins(bad)
+
+
+def test_optional_dask_group_is_pinned_alike_and_respects_the_base_pins():
+    """pyproject's ``dask`` extra, requirements-dask.in and its lock agree; shared packages keep the base pins."""
+    extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["dask"]
+    wanted = [line for line in (ROOT / "requirements-dask.in").read_text().splitlines()
+              if line and not line.startswith(("#", "-"))]
+    assert extra == wanted == ["dask[distributed]==2026.8.0"]
+    locked = envfile.read_pins(ROOT / "requirements-dask.txt")
+    assert any(pin == "dask==2026.8.0" for pin in locked)
+    base = dict(pin.split("==") for pin in envfile.read_pins(ROOT / "requirements.txt"))
+    for name, version in (pin.split("==") for pin in locked):
+        assert base.get(name, version) == version, name

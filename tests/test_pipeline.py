@@ -1,5 +1,6 @@
 """The pipeline on the seed corpus: accounting, segmentation, metadata, freshness, idempotence."""
 import hashlib
+import os
 import re
 import subprocess
 import sys
@@ -131,3 +132,163 @@ def test_command_line_reports_bad_files_and_keeps_going(tmp_path):
     assert "Traceback" not in proc.stderr
     arts = pd.read_csv(tmp_path / "out" / "articles.csv")
     assert list(arts.title) == ["智慧警务新观察"]
+
+
+@pytest.fixture(scope="module")
+def copies_corpus(tmp_path_factory):
+    """The seeds twice over under new names plus a skipped file: enough files to spread over workers."""
+    corpus = tmp_path_factory.mktemp("copies")
+    for path in sorted(paths.SEEDS.glob("*.txt")):
+        for n in range(2):
+            (corpus / f"{path.stem}_{n}.txt").write_bytes(path.read_bytes())
+    (corpus / "empty.txt").write_bytes(b"")
+    return corpus
+
+
+@pytest.fixture(scope="module")
+def one_job_tables(copies_corpus, tmp_path_factory):
+    out = tmp_path_factory.mktemp("one_job")
+    result = run(copies_corpus, out, jobs=1)
+    return out, result
+
+
+def _same_tables(a, b):
+    names = sorted(p.name for p in a.glob("*.csv"))
+    assert names == sorted(p.name for p in b.glob("*.csv")) and len(names) == 5
+    for name in names:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+def test_a_process_pool_gives_the_same_tables_as_one_process(copies_corpus, one_job_tables, tmp_path, monkeypatch):
+    from analysis.pipeline import TableWriter
+
+    monkeypatch.setattr(TableWriter, "FLUSH_ROWS", 5)  # and written in many small pieces
+    run(copies_corpus, tmp_path, jobs=2)
+    _same_tables(one_job_tables[0], tmp_path)
+
+
+def test_streamed_tables_equal_the_in_memory_pipeline(copies_corpus, one_job_tables, tmp_path):
+    from analysis.pipeline import code_corpus, write_tables
+
+    write_tables(code_corpus(copies_corpus), tmp_path)
+    _same_tables(one_job_tables[0], tmp_path)
+
+
+def test_run_reports_messages_stage_times_and_reads_tables_back(one_job_tables):
+    out, result = one_job_tables
+    assert result.skipped == 1 and "empty.txt: empty file" in result.messages
+    assert set(result.seconds) == {"decode+clean", "units", "tokenize", "code"}
+    assert all(v > 0 for v in result.seconds.values())
+    assert len(result.articles) == 14 and result.articles.article_id.is_unique
+    assert result.units.unit_id.str.startswith(tuple(result.articles.article_id)).all()
+
+
+def test_units_carry_their_tokens(one_job_tables):
+    from analysis.tokenize import tokenize
+
+    units = one_job_tables[1].units
+    for text, tokens in zip(units.text[:40], units.tokens[:40]):
+        assert tokens.split(" ") == tokenize(text)
+
+
+def test_dask_engine_gives_the_same_tables_on_a_local_cluster(copies_corpus, one_job_tables, tmp_path):
+    """The per-file stages run unchanged as a dask.bag over files on a LocalCluster of worker processes."""
+    if os.environ.get("STUDY_REQUIRE_DASK") != "1":
+        pytest.importorskip("dask.distributed", reason="optional: pip install -r requirements-dask.txt")
+    result = run(copies_corpus, tmp_path, jobs=2, engine="dask")
+    _same_tables(one_job_tables[0], tmp_path)
+    assert result.messages == one_job_tables[1].messages
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--jobs", "0"], "--jobs must be at least 1"),
+    (["--corpus", "no/such/folder"], "does not exist"),
+])
+def test_command_line_usage_errors(args, message, tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "analysis", "run", "--out", str(tmp_path), *args],
+                          capture_output=True, text=True, cwd=paths.ROOT)
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_dask_engine_without_dask_says_what_to_install(monkeypatch, tmp_path):
+    from analysis.pipeline import EngineUnavailable
+
+    monkeypatch.setitem(sys.modules, "dask.bag", None)  # import fails as if dask were not installed
+    with pytest.raises(EngineUnavailable, match="requirements-dask.txt"):
+        run(paths.SEEDS, tmp_path, engine="dask")
+
+
+@pytest.mark.parametrize("text, size, expected", [
+    ("甲甲甲甲\n\n乙\n丙丙丙丙", 8, [(0, 6), (6, 12)]),  # after the blank line, not the later line break
+    ("甲甲甲\r\n乙乙乙\r\n\r\n丙", 4, [(0, 5), (5, 10), (10, 13)]),  # a CRLF pair is never split
+    ("甲甲甲\n乙乙乙\n丙", 8, [(0, 8), (8, 9)]),  # no blank line: the last line break
+    ("甲" * 10, 4, [(0, 4), (4, 8), (8, 10)]),  # no break at all: a hard cut
+    ("短文", 10, [(0, 2)]),
+])
+def test_block_bounds_cut_at_paragraph_breaks(text, size, expected):
+    from analysis.pipeline import block_bounds
+
+    bounds = block_bounds(text, size)
+    assert bounds == expected
+    assert "".join(text[a:b] for a, b in bounds) == text
+
+
+@pytest.fixture(scope="module")
+def blocked_run(tmp_path_factory):
+    """The seeds glued into one file and cut into small blocks (thresholds lowered for the test)."""
+    from analysis import pipeline
+
+    corpus = tmp_path_factory.mktemp("glued")
+    glued = b"\n\n".join(p.read_bytes() for p in sorted(paths.SEEDS.glob("*.txt")))
+    (corpus / "glued.txt").write_bytes(glued.replace(b"\n", b"\r\n"))
+    (corpus / "meta.csv").write_text("file,article,city\nglued.txt,1,甲\nglued.txt,7,乙\n", encoding="utf-8")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(pipeline, "LARGE_FILE_BYTES", 10_000)
+        mp.setattr(pipeline, "BLOCK_CHARS", 4_000)
+        blocked = pipeline.code_corpus(corpus, corpus / "meta.csv")
+    return blocked, len(glued.decode("utf-8")) + glued.count(b"\n")
+
+
+def test_a_large_file_is_cleaned_in_blocks_and_joined_back(blocked_run):
+    result, raw_chars = blocked_run
+    (row,) = result.files.to_dict("records")
+    assert row["raw_chars"] == raw_chars and row["balanced"] and row["n_articles"] == len(result.articles)
+    assert "blocks cut at paragraph breaks" in row["message"] and row["message"] in result.messages
+    cuts = result.cleaning_log.query("kind == 'block'")
+    assert len(cuts) >= 3 and cuts.position.is_monotonic_increasing
+    arts = result.articles
+    assert list(arts.article_no) == list(range(1, len(arts) + 1))
+    assert list(arts.article_id) == [f"glued-{n}" for n in arts.article_no]
+    assert arts.set_index("article_no").city.get(7) == "乙" and arts.city.iloc[0] == "甲"
+    units, expl = result.units, result.explanations
+    assert units.unit_id.is_unique and (units.unit_id.str.rsplit("-", n=1).str[0] == units.article_id).all()
+    assert set(expl.unit_id) <= set(units.unit_id)
+    city = arts.set_index("article_id").city
+    assert (units.city == units.article_id.map(city)).all()
+
+
+def test_accounting_balances_over_the_blocks(blocked_run):
+    result, raw_chars = blocked_run
+    log = result.cleaning_log
+    assert raw_chars - log.before.str.len().sum() + log.after.str.len().sum() == result.articles.text.str.len().sum()
+    assert log.position.between(0, raw_chars).all()
+
+
+def test_the_bring_your_own_corpus_example_runs(tmp_path):
+    """examples/corpus (two invented reports, UTF-8 and GBK, with a manifest) as the README shows it."""
+    corpus = paths.ROOT / "examples" / "corpus"
+    proc = subprocess.run([sys.executable, "-m", "analysis", "run", "--corpus", str(corpus), "--out", str(tmp_path)],
+                          capture_output=True, text=True, cwd=paths.ROOT)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    arts = pd.read_csv(tmp_path / "articles.csv", keep_default_na=False)
+    assert list(arts.city) == ["某市", "某区"] and arts.relevant.all()
+    units = pd.read_csv(tmp_path / "units.csv", keep_default_na=False)
+    assert units.TRANSFORMATION.sum() >= 1 and units.SAFETY_SENSE.sum() >= 2
+
+
+def test_make_study_with_a_corpus_writes_to_runs_and_leaves_the_notebooks_alone():
+    dry = subprocess.run(["make", "-n", "study", "CORPUS=examples/corpus/"], capture_output=True, text=True,
+                         cwd=paths.ROOT).stdout
+    assert "--corpus examples/corpus/ --out runs/corpus" in dry and "analysis notebooks" not in dry
+    seeds = subprocess.run(["make", "-n", "study"], capture_output=True, text=True, cwd=paths.ROOT).stdout
+    assert "--corpus seeds --out data" in seeds and "analysis notebooks" in seeds

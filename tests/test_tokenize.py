@@ -337,3 +337,8 @@ def test_kwic_is_deterministic():
 @pytest.mark.parametrize("frame", ["据介绍，{}工作取得进展。", "记者了解到{}。"])
 def test_every_term_the_codebook_names_is_one_token(term, frame):
     assert term in tokenize(frame.format(term))
+
+
+@pytest.mark.parametrize("text", ["增长17.37%，破案3起", "智慧警务 新观察\n\n“雪亮工程”", "2019年 ABC-12 天网", "", "   "])
+def test_tokenize_gives_the_tokens_of_token_spans(text):
+    assert tokenize(text) == [t for t, _, _ in token_spans(text) if not t.isspace()]
