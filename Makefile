@@ -15,7 +15,7 @@ STUDY_STEPS := pipeline
 endif
 UV_VERSION := 0.13.8
 
-.PHONY: study test pipeline notebooks env env-dask bench lock clean-venv site
+.PHONY: study test pipeline notebooks env env-dask bench repeat-nbval lock clean-venv site
 
 study: env $(STUDY_STEPS)  ## rebuild data/, every notebook (executed in place) and figures/; CORPUS=DIR: DIR's tables in runs/
 
@@ -49,6 +49,10 @@ test: env env-dask  ## unit tests for analysis/ and nbval on notebooks/; fails i
 	STUDY_REQUIRE_DASK=1 $(BIN)/python -m pytest --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks
 	@find data figures -type f -print0 | sort -z | xargs -0 sha256sum | diff $(VENV)/fresh.before - \
 	  || { echo "data/ or figures/ changed when the notebooks ran: they were stale (run make study and commit)"; exit 1; }
+
+repeat-nbval: env  ## nbval on every notebook RUNS times in a row (default 10): a flaky output fails it
+	@for i in $$(seq $(or $(RUNS),10)); do echo "nbval run $$i"; \
+	  $(BIN)/python -m pytest -q --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks || exit 1; done
 
 site: env  ## the rendered study: static HTML from the committed notebooks (not re-executed), offline; prints index.html
 	$(BIN)/python -m analysis.site --out _build/site

@@ -692,9 +692,12 @@ def _assembled(corpus: Path, metadata: Path | None, code: bool, jobs: int | None
     return file_rows, work.messages + messages + _unmatched_metadata(work.curated, matched)
 
 
-def run(corpus: Path, out: Path, metadata: Path | None = None, jobs: int | None = None,
+def run(corpus: Path, out: Path, metadata: Path | None = None, jobs: int | None = 1,
         engine: str = "local", scheduler: str | None = None) -> RunResult:
     """Every stage, from a corpus folder to the tables in ``out``, streaming file by file.
+
+    ``jobs``: worker processes; None for every core (the command line's default); 1 (the default
+    here, e.g. inside a notebook's kernel) works in this process.
 
     Memory holds one file's (or one block's) results at a time per worker, whatever the corpus
     size; the tables are byte-identical for every ``jobs`` and ``engine``.

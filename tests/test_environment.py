@@ -79,3 +79,17 @@ def test_optional_dask_group_is_pinned_alike_and_respects_the_base_pins():
     base = dict(pin.split("==") for pin in envfile.read_pins(ROOT / "requirements.txt"))
     for name, version in (pin.split("==") for pin in locked):
         assert base.get(name, version) == version, name
+
+
+def test_binder_postbuild_installs_the_package():
+    post = ROOT / "postBuild"
+    assert post.stat().st_mode & 0o111, "postBuild must be executable for repo2docker"
+    assert "pip install --no-deps -e ." in post.read_text()
+
+
+def test_readme_commands_are_real_make_targets():
+    """Every `make X` the README tells a newcomer to type is a target of the Makefile."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    targets = set(re.findall(r"^([a-z][a-z-]*):", (ROOT / "Makefile").read_text(), flags=re.M))
+    told = set(re.findall(r"^make ([a-z][a-z-]*)", readme, flags=re.M))
+    assert {"study", "test", "site"} <= told <= targets, told - targets
