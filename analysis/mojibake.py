@@ -35,6 +35,7 @@ text as it stands, after paying a prior cost for the byte-shift event itself.
 """
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from bisect import bisect_right
@@ -42,6 +43,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
 from pathlib import Path
+from typing import NamedTuple
 
 PLACEHOLDER = "〓"
 LOST_MARKS = "?\ufffd"
@@ -116,6 +118,7 @@ def _gbk() -> _Gbk:
     return _Gbk(code, by_trail, by_lead, invalid, vanishing)
 
 
+@lru_cache(maxsize=65536)
 def _encode(ch: str) -> bytes | None:
     """The two GBK bytes a shifted decoder read as ``ch`` (ASCII ``!?,:;`` as fullwidth), else ``None``."""
     try:
@@ -165,6 +168,20 @@ def _jieba_dict() -> Path:
     return Path(spec.origin).resolve().parent / "dict.txt"
 
 
+class _CharInfo(NamedTuple):
+    """A character as :class:`CharModel` sees it."""
+
+    simp: str  # in Simplified script (OpenCC t2s), as it is scored
+    kind: str  # of simp (see _kind)
+    own_kind: str  # of the character itself
+    variant: float  # log-penalty of a non-standard Traditional variant, else 0
+    p1: float | None  # P(simp) if the dictionary has it
+    mu_p1: float | None  # mu2 · p1
+    start: float  # P_start(simp): it starts a word
+    first: float  # log P(simp) after a non-Han character: log(0.8 · start), or of an unknown character
+    counts: tuple[float, float] | None  # as a context: n_end(simp), n(simp) + mu2, if the dictionary has it
+
+
 class CharModel:
     """Character model from jieba's word list: P(c | a, b) with word boundaries and add-k smoothing.
 
@@ -212,7 +229,9 @@ class CharModel:
         self._t2s = None
         self._standard: set[str] | None = None
         self._simp: dict[str, str] = {}
-        self._memo: dict[tuple, float] = {}
+        self._info: dict[str, _CharInfo] = {}
+        self._memo: dict[tuple, dict[str, float]] = {}  # context (a, b) -> {c: log P(c | a, b)}; see _row
+        self._memo_size = 0
 
     def simplified(self, ch: str) -> str:
         """``ch`` in Simplified script (OpenCC ``t2s``), cached."""
@@ -239,74 +258,177 @@ class CharModel:
                 self._standard.update(opencc.OpenCC(config).convert(joined).split("\n"))
         return ch not in self._standard and self.simplified(ch) != ch
 
-    def _han2(self, b: str | None, c: str) -> float:
-        p1 = self._p1.get(c)
-        if p1 is None:
-            return self._p1_unk
-        if b is None or b not in self._uni:
-            return self._start.get(c, self._start_unk)
-        within = self._bi.get(b + c, 0.0)
-        boundary = self._bi_end[b] * self._start.get(c, self._start_unk)
-        return (within + boundary + self.mu2 * p1) / (self._uni[b] + self.mu2)
-
-    def _han3(self, a: str | None, b: str | None, c: str) -> float:
-        p2 = self._han2(b, c)
-        n_ab = self._bi.get(a + b, 0.0) if a is not None and b is not None else 0.0
-        if not n_ab:
-            return p2
-        within = self._tri.get(a + b + c, 0.0)
-        boundary = self._tri_end[a + b] * self._start.get(c, self._start_unk)
-        return (within + boundary + self.mu3 * p2) / (n_ab + self.mu3)
+    def _char(self, ch: str) -> _CharInfo:
+        """What the model needs to know about ``ch``, cached."""
+        info = self._info.get(ch)
+        if info is None:
+            kind = _kind(ch)
+            simp = self.simplified(ch)  # scored in Simplified script
+            p1 = self._p1.get(simp)
+            start = self._start.get(simp, self._start_unk)
+            uni = self._uni.get(simp)
+            info = self._info[ch] = _CharInfo(
+                simp, _kind(simp), kind, _VARIANT if kind == "han" and self.is_variant(ch) else 0.0,
+                p1, None if p1 is None else self.mu2 * p1, start,
+                math.log(0.8 * start if p1 is not None else self._p1_unk),
+                None if uni is None else (self._bi_end[simp], uni + self.mu2),
+            )
+        return info
 
     def logp(self, a: str | None, b: str | None, c: str) -> float:
         """log P(c | a, b) in running text; ``None`` stands for a line break or the text's edge."""
-        if c == PLACEHOLDER:  # a character lost entirely: any character, probability 1 in sum
-            return 0.0
-        if b == PLACEHOLDER:
-            a = b = None
-        elif a == PLACEHOLDER:
-            a = None
-        key = (a, b, c)
-        lp = self._memo.get(key)
+        row = self._memo.get((a, b))
+        if row is None:
+            if c == PLACEHOLDER:  # a character lost entirely: any character, probability 1 in sum
+                return 0.0
+            row = self._row(a, b)
+        lp = row.get(c)
         if lp is None:
-            if len(self._memo) > 1_000_000:
-                self._memo.clear()
-            lp = self._memo[key] = self._logp(a, b, c)
+            lp = row[c] = self._logps(a, b, (c,))[0]
+            self._memo_size += 1
         return lp
 
-    def _logp(self, a: str | None, b: str | None, c: str) -> float:
-        variant = _VARIANT if _kind(c) == "han" and self.is_variant(c) else 0.0
-        return self._logp_simplified(a, b, self.simplified(c)) + variant
+    def logps(self, a: str | None, b: str | None, cs: list[str]) -> list[float]:
+        """``[self.logp(a, b, c) for c in cs]``."""
+        row = self._memo.get((a, b))
+        if row is None:
+            if all(c == PLACEHOLDER for c in cs):  # characters lost entirely: probability 1 in sum
+                return [0.0] * len(cs)
+            row = self._row(a, b)
+            if not row:  # a new context
+                out = self._logps(a, b, cs)
+                row.update(zip(cs, out))
+                self._memo_size += len(row)
+                return out
+        out = list(map(row.get, cs))
+        if None in out:
+            missing = [c for c, lp in zip(cs, out) if lp is None]
+            found = dict(zip(missing, self._logps(a, b, missing)))
+            row.update(found)
+            self._memo_size += len(found)
+            out = [found[c] if lp is None else lp for c, lp in zip(cs, out)]
+        return out
 
-    def _logp_simplified(self, a: str | None, b: str | None, c: str) -> float:
-        kind = _kind(c)
-        b_kind = _kind(self.simplified(b)) if b is not None else None
-        if kind == "han":
-            if b_kind != "han":
-                return math.log(0.8 * self._start.get(c, self._start_unk) if c in self._p1 else self._p1_unk)
-            b = self.simplified(b)
-            a = self.simplified(a) if a is not None and _kind(a) == "han" else None
-            return math.log(_HAN_SHARE * self._han3(a, b, c))
-        if kind == "punct":
-            c = _FULLWIDTH.get(c, c)
-            lp = math.log(_PUNCT_P[c])
-            if b_kind == "punct":
-                lp += math.log(3.0 if _FULLWIDTH.get(b, b) + c in _PUNCT_PAIRS else 0.05)
-            return lp
-        if kind in ("latin", "digit"):
-            return math.log(0.5 if b_kind == kind else 0.004) - math.log(26 if kind == "latin" else 10)
-        if kind == "space":
-            return math.log(0.005)
-        return _RARE
+    def scores(self, texts: list[str], a: str | None = None, b: str | None = None,
+               plan: tuple | None = None) -> list[float]:
+        """``[self.score(t, a, b) for t in texts]``, a position at a time when they have one length.
+
+        ``plan`` (from :meth:`plan`) saves redoing, context after context, what does not depend on it.
+        """
+        plan = plan or self.plan(texts)
+        if plan is None:
+            return [self.score(t, a, b) for t in texts]
+        firsts, seconds, inner = plan
+        totals = self.logps(a, b, firsts)  # = 0.0 + log P(t0 | a b)
+        if seconds:  # + log P(t1 | b t0), grouped by t0
+            lps = [0.0] * len(totals)
+            for x, where, ys in seconds:
+                if len(ys) == 1:
+                    lps[where[0]] = self.logp(b, x, ys[0])
+                else:
+                    for i, lp in zip(where, self.logps(b, x, ys)):
+                        lps[i] = lp
+            totals = [s + lp for s, lp in zip(totals, lps)]
+        for lps in inner:  # + log P(tk | tk-2 tk-1), k = 2, 3, ...
+            totals = [s + lp for s, lp in zip(totals, lps)]
+        return totals
+
+    def plan(self, texts: list[str]) -> tuple | None:
+        """For :meth:`scores`: the first characters; the second ones grouped by the first; the rest scored.
+        ``None`` unless the texts have one length and no line break."""
+        if not texts or "\n" in "".join(texts) or len({len(t) for t in texts}) > 1:
+            return None
+        seconds: dict[str, tuple[list[int], list[str]]] = {}
+        if len(texts[0]) > 1:
+            for i, t in enumerate(texts):
+                where, ys = seconds.setdefault(t[0], ([], []))
+                where.append(i)
+                ys.append(t[1])
+        inner = [[self.logp(t[k - 2], t[k - 1], t[k]) for t in texts] for k in range(2, len(texts[0]))]
+        return [t[0] for t in texts], [(x, where, ys) for x, (where, ys) in seconds.items()], inner
+
+    def _row(self, a: str | None, b: str | None) -> dict[str, float]:
+        """The memo's row for the context a b, shared with every context the model cannot tell from it
+        (see :meth:`_context`). The memo is emptied when it holds a million values."""
+        if self._memo_size >= 1_000_000:
+            self._memo.clear()
+            self._memo_size = 0
+        context = self._context(a, b)
+        row = self._memo.get(context)
+        if row is None:
+            row = self._memo[context] = {}
+        self._memo[(a, b)] = row
+        self._memo_size += 1
+        return row
+
+    def _context(self, a: str | None, b: str | None) -> tuple[str | None, str | None]:
+        """The part of the context a b that the model looks at: ``a`` only before a Han ``b`` when the
+        dictionary has the pair ab (for the trigram), and nothing after a lost character."""
+        if b is None or b == PLACEHOLDER:
+            return None, None
+        b_info = self._info.get(b) or self._char(b)
+        if a is None or a == PLACEHOLDER or b_info.kind != "han":
+            return None, b
+        a_info = self._info.get(a) or self._char(a)
+        if a_info.own_kind != "han" or not self._bi.get(a_info.simp + b_info.simp, 0.0):
+            return None, b
+        return a, b
+
+    def _logps(self, a: str | None, b: str | None, cs) -> list[float]:
+        """:meth:`logps` without the memo: the work shared by the characters after one context is done once."""
+        a, b = self._context(a, b)
+        info = self._info
+        b_info = None if b is None else info[b]
+        b_kind = None if b_info is None else b_info.kind
+        if b_kind == "han":  # the Han bigram b c, and the trigram a b c where the dictionary has the pair ab
+            b_simp, counts = b_info.simp, b_info.counts
+            ab = None if a is None else info[a].simp + b_simp
+            if ab is not None:
+                ab_end, ab_norm = self._tri_end[ab], self._bi[ab] + self.mu3  # n_end(ab), n(ab) + mu3
+        bi, tri, log = self._bi.get, self._tri.get, math.log
+        out = []
+        for c in cs:
+            if c == PLACEHOLDER:  # a character lost entirely: any character, probability 1 in sum
+                out.append(0.0)
+                continue
+            c_simp, kind, _, variant, p1, mu_p1, start, first, _ = info.get(c) or self._char(c)
+            if kind == "han" and b_kind != "han":
+                lp = first
+            elif kind == "han":
+                if p1 is None:  # c is not in the dictionary
+                    p = self._p1_unk
+                elif counts is None:  # b is not
+                    p = start
+                else:  # within a word, n(bc), or across a word boundary, n_end(b)·P_start(c); towards P(c)
+                    p = (bi(b_simp + c_simp, 0.0) + counts[0] * start + mu_p1) / counts[1]
+                if ab is not None:  # within the word, n(abc), or across a boundary; towards the bigram
+                    p = (tri(ab + c_simp, 0.0) + ab_end * start + self.mu3 * p) / ab_norm
+                lp = log(_HAN_SHARE * p)
+            elif kind == "punct":
+                c = _FULLWIDTH.get(c_simp, c_simp)
+                lp = log(_PUNCT_P[c])
+                if b_kind == "punct":
+                    lp += log(3.0 if _FULLWIDTH.get(b, b) + c in _PUNCT_PAIRS else 0.05)
+            elif kind in ("latin", "digit"):
+                lp = log(0.5 if b_kind == kind else 0.004) - log(26 if kind == "latin" else 10)
+            elif kind == "space":
+                lp = log(0.005)
+            else:
+                lp = _RARE
+            out.append(lp + variant)
+        return out
 
     def score(self, text: str, a: str | None = None, b: str | None = None) -> float:
         """Sum of log-probabilities of the characters of ``text`` after the context ``a b``."""
+        memo = self._memo
         total = 0.0
         for c in text:
             if c == "\n":
                 a = b = None
                 continue
-            total += self.logp(a, b, c)
+            row = memo.get((a, b))
+            lp = None if row is None else row.get(c)
+            total += self.logp(a, b, c) if lp is None else lp
             a, b = b, c
         return total
 
@@ -315,10 +437,13 @@ _MODEL: CharModel | None = None
 
 
 def model() -> CharModel:
-    """The shared character model, built from jieba's dictionary on first use (a few seconds)."""
+    """The shared character model, built from jieba's dictionary on first use (a few seconds), with the
+    OpenCC and GBK tables it needs loaded too, so that the first text does not pay for them."""
     global _MODEL
     if _MODEL is None:
         _MODEL = CharModel()
+        _MODEL.is_variant(PLACEHOLDER)  # OpenCC: t2s, and the standard Traditional forms
+        _gbk()
     return _MODEL
 
 
@@ -344,6 +469,7 @@ class _Piece:
     options: list[tuple[str, str]]  # (characters, the lost bytes they imply)
     kind: str  # "known", "lead", "end", "shown", "silent"
     at: int  # index of its first item in the stream
+    items: tuple = ()  # the stream items it was read from (they alone decide its options)
 
 
 def _align(stream: list) -> list[_Piece] | None:
@@ -363,9 +489,7 @@ def _align_or_fail(stream: list) -> tuple[list[_Piece] | None, int | None]:
             after = stream[i + 2] if i + 2 < len(stream) else None
             if not isinstance(after, int):
                 return None, None
-            seconds = {l for _, l in gbk.vanishing}
-            opts = [(PLACEHOLDER + ch, f"?? {l:02X}") for l, ch in gbk.by_trail.get(after, []) if l in seconds]
-            pieces.append(_Piece(opts, "silent", i))
+            pieces.append(_Piece(_lost_lead_options(after), "silent", i))
             i += 3
         elif b == _LEAD and (nxt == _END or nxt is None):  # a character whose both bytes are lost
             pieces.append(_Piece([(PLACEHOLDER, "?? ??")], "end", i))
@@ -373,8 +497,7 @@ def _align_or_fail(stream: list) -> tuple[list[_Piece] | None, int | None]:
         elif b == _LEAD:
             if not isinstance(nxt, int):
                 return None, None
-            opts = [(ch, f"{lead:02X}") for lead, ch in gbk.by_trail.get(nxt, [])]
-            pieces.append(_Piece(opts, "lead", i))
+            pieces.append(_Piece(_lead_options(nxt), "lead", i))
             i += 2
         elif not isinstance(b, int):
             return None, None
@@ -388,8 +511,7 @@ def _align_or_fail(stream: list) -> tuple[list[_Piece] | None, int | None]:
             pieces.append(_Piece([(ch, "")], "known", i))
             i += 2
         elif nxt == _END or nxt is None:
-            opts = [(ch, f"{t:02X}") for t, ch in gbk.by_lead.get(b, [])]
-            pieces.append(_Piece(opts, "end", i))
+            pieces.append(_Piece(_end_options(b), "end", i))
             i += 2
         elif nxt == _SILENT and i + 2 < len(stream) and stream[i + 2] == _SILENT:  # two pairs in a row
             after = stream[i + 3] if i + 3 < len(stream) else None
@@ -406,23 +528,62 @@ def _align_or_fail(stream: list) -> tuple[list[_Piece] | None, int | None]:
             i += 3
         if not pieces[-1].options:
             return None, None
+        pieces[-1].items = tuple(stream[pieces[-1].at:i])
     return pieces, None
+
+
+@lru_cache(maxsize=256)
+def _lead_options(trail: int) -> list[tuple[str, str]]:
+    """Characters whose trail byte is ``trail`` (the lead byte was lost)."""
+    return [(ch, f"{lead:02X}") for lead, ch in _gbk().by_trail.get(trail, [])]
+
+
+@lru_cache(maxsize=256)
+def _end_options(lead: int) -> list[tuple[str, str]]:
+    """Characters whose lead byte is ``lead`` (the trail byte is hidden in a final '?')."""
+    return [(ch, f"{t:02X}") for t, ch in _gbk().by_lead.get(lead, [])]
+
+
+@lru_cache(maxsize=256)
+def _lost_lead_options(after: int) -> list[tuple[str, str]]:
+    """〓 Y: the lost byte, a vanished pair whose second byte starts Y, and Y's trail byte ``after``."""
+    seconds = {l for _, l in _gbk().vanishing}
+    return [(PLACEHOLDER + ch, f"?? {l:02X}") for l, ch in _gbk().by_trail.get(after, []) if l in seconds]
+
+
+@lru_cache(maxsize=2)
+def _invalid_by_first(silent: bool) -> list[tuple[int, tuple[int, ...]]]:
+    """The invalid pairs (t, l) (only those that vanish if ``silent``) as (t, all its l)."""
+    out: dict[int, list[int]] = {}
+    for t, l in _gbk().vanishing if silent else _gbk().invalid:
+        out.setdefault(t, []).append(l)
+    return [(t, tuple(ls)) for t, ls in out.items()]
+
+
+@lru_cache(maxsize=1024)
+def _seconds(ls: tuple[int, ...], after: int) -> tuple[list[int], list[str]]:
+    """The lead bytes among ``ls`` that make a character with the trail byte ``after``, and those characters."""
+    code = _gbk().code
+    found = [l for l in ls if (l, after) in code]
+    return found, [code[(l, after)] for l in found]
 
 
 @lru_cache(maxsize=8192)
 def _pair_options(before: int, after: int, silent: bool) -> list[tuple[str, str]]:
     """Characters X Y with X = (before, t), Y = (l, after) and (t, l) an invalid pair, likeliest first."""
-    gbk = _gbk()
+    code = _gbk().code
     m = model()
-    out = []
-    for t, l in gbk.vanishing if silent else gbk.invalid:
-        x = gbk.code.get((before, t))
+    rows = []  # (X, t, the Ys, their ls, m.score(X + Y) for each Y)
+    for t, seconds in _invalid_by_first(silent):
+        x = code.get((before, t))
         if x is not None:
-            y = gbk.code.get((l, after))
-            if y is not None:
-                out.append((m.score(x + y), x + y, f"{t:02X} {l:02X}"))
-    out.sort(reverse=True)
-    return [(xy, stood) for _, xy, stood in out[:MAX_PAIR_OPTIONS]]
+            ls, ys = _seconds(seconds, after)
+            ux = m.logp(None, None, x)  # m.score(x + y) = log P(x) + log P(y | x)
+            rows.append((x, t, ys, ls, [ux + uy for uy in m.logps(None, x, ys)]))
+    floor = _floor([s for *_, scores in rows for s in scores], MAX_PAIR_OPTIONS)
+    out = [(s, x + y, t, l) for x, t, ys, ls, scores in rows for s, y, l in zip(scores, ys, ls) if s >= floor]
+    out.sort(reverse=True)  # X Y tells the pairs apart
+    return [(xy, f"{t:02X} {l:02X}") for _, xy, t, l in out[:MAX_PAIR_OPTIONS]]
 
 
 @lru_cache(maxsize=8192)
@@ -435,41 +596,159 @@ def _double_options(before: int, after: int) -> list[tuple[str, str]]:
     xs = [(m.score(gbk.code[(before, t)]), gbk.code[(before, t)], t) for t in firsts if (before, t) in gbk.code]
     ys = [(m.score(gbk.code[(l, after)]), gbk.code[(l, after)], l) for l in seconds if (l, after) in gbk.code]
     xs, ys = sorted(xs, reverse=True)[:20], sorted(ys, reverse=True)[:40]
-    out = [(sx + sy, x + PLACEHOLDER + y, f"{t:02X} ?? {l:02X}") for sx, x, t in xs for sy, y, l in ys]
-    out.sort(reverse=True)
-    return [(txt, stood) for _, txt, stood in out[:MAX_PAIR_OPTIONS]]
+    floor = _floor([sx + sy for sx, _, _ in xs for sy, _, _ in ys], MAX_PAIR_OPTIONS)
+    out = [(sx + sy, x + PLACEHOLDER + y, t, l) for sx, x, t in xs for sy, y, l in ys if sx + sy >= floor]
+    out.sort(reverse=True)  # X 〓 Y tells them apart
+    return [(txt, f"{t:02X} ?? {l:02X}") for _, txt, t, l in out[:MAX_PAIR_OPTIONS]]
+
+
+def _floor(scores: list[float], n: int) -> float:
+    """The n-th highest score (-inf if fewer): only options scoring at least this can be among the n best."""
+    return sorted(scores, reverse=True)[n - 1] if len(scores) >= n else -math.inf
 
 
 def _context(left: str) -> tuple[str | None, str | None]:
     return (left[-2] if len(left) > 1 else None), (left[-1] if left else None)
 
 
-def _forward(pieces: list[_Piece], left: str, right: str) -> tuple[float, list[int]]:
+class _Prefixes:
+    """Beam states after each prefix of a realigned stream, shared by the readings of one trigger.
+
+    The states after a piece depend only on the context and the stream items read so far, so
+    readings that share a prefix (a ``'?'`` read two ways, a vanished pair inserted late, a
+    longer run) compute it once. Prefixes are numbered in a trie: ``(parent, items) -> id``.
+    """
+
+    def __init__(self) -> None:
+        self.ids: dict[tuple, int] = {}
+        self.states: dict[int, dict] = {}
+
+
+def _forward(pieces: list[_Piece], left: str, right: str,
+             prefixes: _Prefixes | None = None) -> tuple[float, list[int]]:
     """Log-probability of the pieces between fixed context, summed over lost characters, and the best path."""
     m = model()
-    # state: last two characters -> (log-sum over paths, best log-prob, best path)
-    states: dict = {_context(left): (0.0, 0.0, [])}
+    ctx = _context(left)
+    # state: last two characters -> (log-sum over paths, best log-prob, best path as (j, parent) links)
+    states: dict = {ctx: (0.0, 0.0, None)}
+    prefixes = prefixes or _Prefixes()
+    node = prefixes.ids.setdefault((None, ctx), len(prefixes.ids))
     for piece in pieces:
-        new: dict = {}
-        for (a, b), (ls, bs, path) in states.items():
-            for j, (txt, _) in enumerate(piece.options):
-                step = m.score(txt, a, b)
-                key = (txt[-2], txt[-1]) if len(txt) > 1 else (b, txt)
-                old = new.get(key)
-                if old is None:
-                    new[key] = (ls + step, bs + step, path, j)
-                else:
-                    top = max(old[0], ls + step)
-                    both = top + math.log(math.exp(old[0] - top) + math.exp(ls + step - top))
-                    new[key] = (both, *((old[1], old[2], old[3]) if old[1] >= bs + step else (bs + step, path, j)))
-        states = {k: (v[0], v[1], v[2] + [v[3]]) for k, v in sorted(new.items(), key=lambda kv: -kv[1][0])[:BEAM]}
+        node = prefixes.ids.setdefault((node, piece.items), len(prefixes.ids))
+        cached = prefixes.states.get(node)
+        if cached is None:
+            cached = prefixes.states[node] = _step(m, states, [txt for txt, _ in piece.options])
+        states = cached
     sums, best = [], None
     for (a, b), (ls, bs, path) in states.items():
         tail = m.score(right, a, b)
         sums.append(ls + tail)
         if best is None or bs + tail > best[0]:
             best = (bs + tail, path)
-    return _logsumexp(sums), best[1]
+    steps, link = [], best[1]
+    while link is not None:
+        steps.append(link[0])
+        link = link[1]
+    return _logsumexp(sums), steps[::-1]
+
+
+def _step(m: CharModel, states: dict, texts: list[str]) -> dict:
+    """The beam after one more piece whose options are ``texts``.
+
+    Every state is extended by every option; extensions ending in the same two characters merge
+    (log-sum of their probabilities, the best one kept), folded in the order state by state, option
+    by option; the BEAM likeliest are kept, earlier first among equals. Options of one length are
+    scored a position at a time, and as the extensions that merge are known in advance (key (b, c)
+    for single characters, else the option's last two characters) they are folded without a
+    dictionary lookup per extension (the same sums in the same order).
+    """
+    keys, sums, bests, links = [], [], [], []
+    lengths = {len(t) for t in texts}
+    single = lengths == {1}
+    if "\n" in "".join(texts) or len(lengths) > 1 or single and len(set(texts)) < len(texts):
+        new: dict = {}  # the general case (no piece has such options)
+        for (a, b), (ls, bs, path) in states.items():
+            for j, txt in enumerate(texts):
+                step = m.score(txt, a, b)
+                key = (txt[-2], txt[-1]) if len(txt) > 1 else (b, txt)
+                total, mine = ls + step, bs + step
+                old = new.get(key)
+                if old is None:
+                    new[key] = (total, mine, (j, path))
+                else:
+                    top = max(old[0], total)
+                    both = top + math.log(math.exp(old[0] - top) + math.exp(total - top))
+                    new[key] = (both, old[1], old[2]) if old[1] >= mine else (both, mine, (j, path))
+        for key, (total, mine, link) in new.items():
+            keys.append(key)
+            sums.append(total)
+            bests.append(mine)
+            links.append(link)
+    elif single:  # key (b, c): the states with the same last character b merge
+        groups: dict = {}
+        for (a, b), (ls, bs, path) in states.items():
+            groups.setdefault(b, []).append((ls, bs, path, m.logps(a, b, texts)))
+        for b, members in groups.items():
+            keys += [(b, c) for c in texts]
+            _fold(members, sums, bests, links)
+    else:  # key: the option's last two characters, whatever the state
+        plan = m.plan(texts)
+        members = [(ls, bs, path, m.scores(texts, a, b, plan)) for (a, b), (ls, bs, path) in states.items()]
+        by_key: dict = {}
+        for j, txt in enumerate(texts):
+            by_key.setdefault((txt[-2], txt[-1]), []).append(j)
+        if len(by_key) == len(texts):
+            keys += by_key
+            _fold(members, sums, bests, links)
+        else:  # options that share their ending (X 〓 Y): fold them state by state, option by option
+            for key, js in by_key.items():
+                keys.append(key)
+                _fold_key(members, js, sums, bests, links)
+    order = range(len(sums))  # either way = sorted(order, key=sums.__getitem__, reverse=True)[:BEAM]
+    kept = heapq.nlargest(BEAM, order, key=sums.__getitem__) if len(sums) > 256 else \
+        sorted(order, key=sums.__getitem__, reverse=True)[:BEAM]
+    return {keys[i]: (sums[i], bests[i], links[i]) for i in kept}
+
+
+def _fold_key(members: list, js: list[int], sums: list, bests: list, links: list) -> None:
+    """Merge options ``js`` (one key) of every member state, state by state, option by option; append."""
+    acc = None
+    for ls, bs, path, steps in members:
+        for j in js:
+            total, mine = ls + steps[j], bs + steps[j]
+            if acc is None:
+                acc, best, link = total, mine, (j, path)
+                continue
+            # top + log(exp(acc - top) + exp(total - top)) with top = max(acc, total); exp(0.0) is exactly 1.0
+            if total > acc:
+                acc = total + math.log(math.exp(acc - total) + 1.0)
+            else:
+                acc = acc + math.log(1.0 + math.exp(total - acc))
+            if not best >= mine:
+                best, link = mine, (j, path)
+    sums.append(acc)
+    bests.append(best)
+    links.append(link)
+
+
+def _fold(members: list, sums: list, bests: list, links: list) -> None:
+    """Option by option, merge the member states' extensions in order (log-sum, best kept); append them."""
+    log, exp = math.log, math.exp
+    ls, bs, path, steps = members[0]
+    acc = [ls + step for step in steps]
+    best = [bs + step for step in steps]
+    link = [(j, path) for j in range(len(steps))]
+    for ls, bs, path, steps in members[1:]:
+        for j, step in enumerate(steps):
+            total, old = ls + step, acc[j]
+            # top + log(exp(old - top) + exp(total - top)) with top = max(old, total); exp(0.0) is exactly 1.0
+            acc[j] = total + log(exp(old - total) + 1.0) if total > old else old + log(1.0 + exp(total - old))
+            mine = bs + step
+            if not best[j] >= mine:
+                best[j], link[j] = mine, (j, path)
+    sums += acc
+    bests += best
+    links += link
 
 
 def _logsumexp(values: list[float]) -> float:
@@ -484,9 +763,10 @@ def _logsumexp(values: list[float]) -> float:
 class _Hypothesis:
     start: int
     end: int
-    after: str
     gain: float
-    detail: str
+    cand: tuple  # as from _candidates
+    reading: _Reading
+    vanished: int  # invalid pairs that vanished
 
 
 @dataclass
@@ -499,11 +779,11 @@ class _Reading:
     right: str
 
 
-def _read(stream, left, right, baseline) -> _Reading | None:
+def _read(stream, left, right, baseline, prefixes: _Prefixes) -> _Reading | None:
     pieces = _align(stream)
     if pieces is None:
         return None
-    total, path = _forward(pieces, left, right)
+    total, path = _forward(pieces, left, right, prefixes)
     return _Reading(stream, pieces, path, total - baseline, left, right)
 
 
@@ -532,7 +812,8 @@ def _streams(run: str, ending: str):
             yield stream
 
 
-def _silent_drops(reading: _Reading, left: str, right: str, baseline: float) -> tuple[_Reading, int]:
+def _silent_drops(reading: _Reading, left: str, right: str, baseline: float,
+                  prefixes: _Prefixes) -> tuple[_Reading, int]:
     """Add invalid pairs that vanished, one at a time, where the model prefers two characters to the one read."""
     added, reads = 0, 0
     tried: set[tuple[int, int]] = set()
@@ -545,7 +826,7 @@ def _silent_drops(reading: _Reading, left: str, right: str, baseline: float) -> 
             trials = []
             for n in (n_pairs, 3 - n_pairs):  # the other count too: one pair or two in a row
                 stream = reading.stream[:cut] + [_SILENT] * n + reading.stream[cut:]
-                trial = _read(stream, left, right, baseline + SILENT_DROP_COST * (added + n))
+                trial = _read(stream, left, right, baseline + SILENT_DROP_COST * (added + n), prefixes)
                 reads += 1
                 if trial is not None and trial.gain > reading.gain:
                     trials.append((trial.gain, n, trial))
@@ -609,7 +890,8 @@ def _drop_sites(reading: _Reading) -> list[tuple[float, int, int]]:
     return sites
 
 
-def _evaluate(text: str, cand: tuple, line: tuple[int, int], refine: bool) -> tuple[_Hypothesis | None, float]:
+def _evaluate(text: str, cand: tuple, line: tuple[int, int], refine: bool,
+              prefixes: _Prefixes) -> tuple[_Hypothesis | None, float]:
     """Best reading of one candidate span; returns the hypothesis (if it passes) and its gain."""
     start, end, marker, run, ending = cand
     left = text[max(line[0], start - 3):start]
@@ -625,17 +907,24 @@ def _evaluate(text: str, cand: tuple, line: tuple[int, int], refine: bool) -> tu
             stream = stream[:fail] + [_SILENT] + stream[fail:]
             mended += 1
             pieces, fail = _align_or_fail(stream)
-        reading = _read(stream, left, right, baseline + SILENT_DROP_COST * mended) if pieces else None
+        reading = _read(stream, left, right, baseline + SILENT_DROP_COST * mended, prefixes) if pieces else None
         if reading is not None and (best is None or reading.gain > best.gain):
             best, silent = reading, mended
     if best is None:
         return None, -math.inf
     if refine:
-        best, more = _silent_drops(best, left, right, baseline + SILENT_DROP_COST * silent)
+        best, more = _silent_drops(best, left, right, baseline + SILENT_DROP_COST * silent, prefixes)
         silent += more
     if best.gain < MIN_LOG_ODDS or best.gain < MIN_GAIN_PER_CHAR * (end - start):
         return None, best.gain
-    after, notes = _render(best.pieces, best.path, left, right, silent)
+    return _Hypothesis(start, end, best.gain, cand, best, silent), best.gain
+
+
+def _describe(text: str, h: _Hypothesis) -> tuple[str, str]:
+    """The realigned text of a hypothesis and how it came about (only for those that are kept)."""
+    start, end, marker, run, ending = h.cand
+    best = h.reading
+    after, notes = _render(best.pieces, best.path, best.left, best.right, h.vanished)
     if ending == "?":
         after += _eaten_ascii(text, end)
         notes.append("final '?' was an undecodable pair" + (f" that swallowed {after[-1]!r}" if after[-1] in "<(" else ""))
@@ -646,7 +935,7 @@ def _evaluate(text: str, cand: tuple, line: tuple[int, int], refine: bool) -> tu
         notes.insert(1, f"pinyin {skipped!r} glued to the lost character dropped")
     detail = f"GBK byte shift +1: re-encoded {_count(len(run), 'char')}, " + ", ".join(notes)
     detail += f"; log-odds {best.gain:.0f}"
-    return _Hypothesis(start, end, after, best.gain, detail), best.gain
+    return after, detail
 
 
 def _render(pieces: list[_Piece], path: list[int], left: str, right: str, vanished: int) -> tuple[str, list[str]]:
@@ -662,7 +951,7 @@ def _render(pieces: list[_Piece], path: list[int], left: str, right: str, vanish
             a, b = _context(left)
             after = "".join(p.options[i][0] for p, i in zip(pieces[k + 1:k + 3], path[k + 1:k + 3]))
             after = (after + right)[:2]
-            scores = sorted((m.score(t + after, a, b) for t, _ in piece.options), reverse=True)
+            scores = sorted(m.scores([t + after for t, _ in piece.options], a, b), reverse=True)
             clear = len(scores) == 1 or scores[0] - scores[1] >= CLEAR_GUESS
             notes.append(f"prepended lead byte {stood}" if clear else "lead byte unclear")
             if clear:
@@ -784,33 +1073,40 @@ def find_repairs(text: str) -> list[Repair]:
         return []
     hyps: list[_Hypothesis] = []
     seen: set[tuple] = set()
+    line = (-1, -1)
     for pos in triggers:
-        line = _line(text, pos)
+        if pos >= line[1]:  # a new line (triggers are sorted, and none is a line break)
+            line = _line(text, pos)
         cands = [c for c in _candidates(text, pos, line) if c not in seen]
         seen.update(cands)
-        scored = sorted(((_evaluate(text, c, line, refine=False)[1], c) for c in cands), reverse=True)
+        prefixes = _Prefixes()  # readings of the same trigger share their beginnings
+        scored = sorted(((_evaluate(text, c, line, False, prefixes)[1], c) for c in cands), reverse=True)
         best = None
         for gain, cand in scored[:3]:  # the most promising readings are refined (vanished pairs)
             if gain < -4 * MIN_LOG_ODDS:
                 break
-            h = _evaluate(text, cand, line, refine=True)[0]
+            h = _evaluate(text, cand, line, True, prefixes)[0]
             if h is not None and (best is None or h.gain > best.gain):
                 best = h
         if best is not None:
             hyps.append(best)
-    return [Repair(h.start, h.end, text[h.start:h.end], h.after, h.detail) for h in _select(hyps)]
+    return [Repair(h.start, h.end, text[h.start:h.end], *_describe(text, h)) for h in _select(hyps)]
 
 
 def _select(hyps: list[_Hypothesis]) -> list[_Hypothesis]:
     """Non-overlapping hypotheses with the largest total gain (weighted interval scheduling)."""
     hyps = sorted({(h.start, h.end): h for h in hyps}.values(), key=lambda h: h.end)
     ends = [h.end for h in hyps]
-    best: list[tuple[float, list[_Hypothesis]]] = [(0.0, [])]
+    best: list[tuple[float, tuple | None]] = [(0.0, None)]  # (total gain, chosen as (last, rest) links)
     for k, h in enumerate(hyps):
         j = bisect_right(ends, h.start, 0, k)
-        take = (best[j][0] + h.gain, best[j][1] + [h])
+        take = (best[j][0] + h.gain, (h, best[j][1]))
         best.append(max(best[-1], take, key=lambda x: x[0]))
-    return sorted(best[-1][1], key=lambda h: h.start)
+    chosen, link = [], best[-1][1]
+    while link is not None:
+        chosen.append(link[0])
+        link = link[1]
+    return sorted(chosen[::-1], key=lambda h: h.start)
 
 
 def repair(text: str) -> tuple[str, list[Repair]]:

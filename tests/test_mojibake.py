@@ -152,3 +152,32 @@ def test_text_without_traces_costs_nothing():
 
 def test_text_score_prefers_chinese_to_mojibake():
     assert mojibake.text_score("市公安局指挥中心有关负责人表示") > mojibake.text_score("笔泄簿种笓]中心")
+
+
+def test_batch_scoring_agrees_with_one_at_a_time():
+    """The model's batch paths (logps, scores) give exactly the values of logp and score, memo or not."""
+    m = mojibake.model()
+    text = _seed("001").replace("\n", "")[:600]
+    cs = sorted(set(text)) + [PLACEHOLDER, "?", ",", "a", "1", " "]
+    contexts = [(None, None), (None, PLACEHOLDER), (PLACEHOLDER, text[0])]
+    contexts += [(text[i], text[i + 1]) for i in range(0, 200, 7)]
+    texts = {k: [text[i:i + k] for i in range(0, 300, 3)] for k in (1, 2, 3)}
+    texts[3] += [c + PLACEHOLDER + d for c, d in zip(text[:40], text[40:80])]
+    for a, b in contexts:
+        m._memo.clear()
+        batch = m.logps(a, b, cs)
+        batch_scores = {k: m.scores(ts, a, b) for k, ts in texts.items()}
+        m._memo.clear()
+        assert batch == [m.logp(a, b, c) for c in cs]
+        m._memo.clear()
+        assert batch_scores == {k: [m.score(t, a, b) for t in ts] for k, ts in texts.items()}
+
+
+def test_one_long_line_is_read_once(monkeypatch):
+    """Finding the line of each trigger must not rescan a long line (quadratic in its length)."""
+    calls = []
+    line = mojibake._line
+    monkeypatch.setattr(mojibake, "_line", lambda text, pos: calls.append(pos) or line(text, pos))
+    text = "他真的会来吗?我不知道。" * 2000 + "\n" + "這是真的嗎?他問。" * 10
+    assert find_repairs(text) == []
+    assert len(calls) == 2
