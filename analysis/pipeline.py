@@ -289,16 +289,52 @@ def block_tasks(path: Path, prefix: str, code: bool, folder: Path, tag: int) -> 
 
 def analyse_file(task: FileTask) -> FileResult:
     """Every per-file stage: read, decode, clean, segment, metadata, units, tokens, codes."""
+    return analyse_batch([task])[0]
+
+
+def analyse_batch(tasks: list[FileTask]) -> list[FileResult]:
+    """:func:`analyse_file` for several files at once: each is cleaned on its own, then the units of all
+    their relevant articles are cut, tokenized and coded together (coding works article by article, so
+    the results are the same; one table for many small files saves most of pandas' per-call cost)."""
+    done = []
+    for task in tasks:
+        clock = time.perf_counter()
+        result = _analyse_block(task) if task.block else _analyse_whole_file(task)
+        result.seconds["decode+clean"] = time.perf_counter() - clock
+        done.append(result)
+    coded = [r for r, task in zip(done, tasks) if task.code and r.articles]
+    if coded:
+        _code_results(coded)
+    return done
+
+
+def _code_results(done: list[FileResult]) -> None:
+    """Units, tokens and codes of the relevant articles of ``done`` (article ids unique across them: two
+    blocks of one file never share a batch), handed back to each result."""
+    from analysis.coder import code_and_explain
+    from analysis.segment import units_frame
+    from analysis.tokenize import tokenize
+
     clock = time.perf_counter()
-    if task.block:
-        result = _analyse_block(task)
-    else:
-        result = _analyse_whole_file(task)
+    rows = [a for r in done for a in r.articles if a["relevant"]]
+    units = units_frame(pd.DataFrame(rows, columns=ARTICLE_COLUMNS))
     now = time.perf_counter()
-    result.seconds["decode+clean"], clock = now - clock, now
-    if task.code and result.articles:
-        _code_file(result, clock)
-    return result
+    seconds = {"units": now - clock}
+    tokens = [" ".join(tokenize(text)) for text in units["text"]]
+    seconds["tokenize"], clock = time.perf_counter() - now, time.perf_counter()
+    units, explanations = code_and_explain(units)
+    units["tokens"] = tokens
+    seconds["code"] = time.perf_counter() - clock
+    owner_of_article = {a["article_id"]: k for k, r in enumerate(done) for a in r.articles}
+    owner = units["article_id"].map(owner_of_article)
+    explained_owner = explanations["unit_id"].map(dict(zip(units["unit_id"], owner)))
+    for k, result in enumerate(done):
+        result.units = units[owner == k].reset_index(drop=True)
+        result.explanations = explanations[explained_owner == k].reset_index(drop=True)
+    for stage, value in seconds.items():  # the batch's time, shared out by characters
+        total = sum(r.file_row["raw_chars"] for r in done) or 1
+        for result in done:
+            result.seconds[stage] = value * result.file_row["raw_chars"] / total
 
 
 def _analyse_block(task: FileTask) -> FileResult:
@@ -327,23 +363,6 @@ def _analyse_whole_file(task: FileTask) -> FileResult:
     return result
 
 
-def _code_file(result: FileResult, clock: float) -> None:
-    from analysis.coder import code_and_explain
-    from analysis.segment import units_frame
-    from analysis.tokenize import tokenize
-
-    relevant = pd.DataFrame([a for a in result.articles if a["relevant"]], columns=ARTICLE_COLUMNS)
-    units = units_frame(relevant)
-    now = time.perf_counter()
-    result.seconds["units"], clock = now - clock, now
-    tokens = [" ".join(tokenize(text)) for text in units["text"]]
-    now = time.perf_counter()
-    result.seconds["tokenize"], clock = now - clock, now
-    result.units, result.explanations = code_and_explain(units)
-    result.units["tokens"] = tokens
-    result.seconds["code"] = time.perf_counter() - clock
-
-
 def warm_up() -> None:
     """Load the models every worker needs (character model, jieba, coder rules) once per process."""
     from analysis.coder import load_rules
@@ -368,18 +387,48 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
+BATCH_BYTES = 256 * 1024
+"""Small files are handed to a worker in batches of about this many bytes (see :func:`analyse_batch`)."""
+BATCH_FILES = 64
+
+
+def batches(tasks: list[FileTask]) -> list[list[FileTask]]:
+    """Consecutive tasks grouped up to :data:`BATCH_BYTES`; two blocks of one file never share a batch
+    (their temporary article ids would clash)."""
+    out: list[list[FileTask]] = []
+    size = 0
+    for task in tasks:
+        weight = _task_bytes(task)
+        if (not out or size + weight > BATCH_BYTES or len(out[-1]) >= BATCH_FILES
+                or (task.block and out[-1][-1].name == task.name)):
+            out.append([])
+            size = 0
+        out[-1].append(task)
+        size += weight
+    return out
+
+
+def _task_bytes(task: FileTask) -> int:
+    try:
+        return os.path.getsize(task.path)
+    except OSError:
+        return 0
+
+
 def _local_results(tasks: list[FileTask], jobs: int) -> Iterator[FileResult]:
     """Results in task order: in this process for one job, else from a pool of ``jobs`` processes."""
-    if jobs <= 1 or len(tasks) <= 1:
-        yield from map(analyse_file, tasks)
+    groups = batches(tasks)
+    if jobs <= 1 or len(groups) <= 1:
+        for group in groups:
+            yield from analyse_batch(group)
         return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     if context.get_start_method() == "fork":
         warm_up()  # the workers inherit the loaded models
-    chunk = max(1, min(8, len(tasks) // (jobs * 16)))
     with context.Pool(jobs, initializer=None if context.get_start_method() == "fork" else warm_up) as pool:
-        yield from pool.imap(analyse_file, tasks, chunksize=chunk)
+        for done in pool.imap(analyse_batch, groups):
+            yield from done
 
 
 def _dask_results(tasks: list[FileTask], jobs: int, scheduler: str | None) -> Iterator[FileResult]:
@@ -405,11 +454,13 @@ def _dask_results(tasks: list[FileTask], jobs: int, scheduler: str | None) -> It
         client = Client(cluster)
     try:
         client.run(warm_up)
-        per_partition = max(1, min(64, len(tasks) // (max(jobs, 1) * 4)))
-        bag = db.from_sequence(tasks, partition_size=per_partition).map(analyse_file)
+        groups = batches(tasks)
+        per_partition = max(1, min(16, len(groups) // (max(jobs, 1) * 4)))
+        bag = db.from_sequence(groups, partition_size=per_partition).map(analyse_batch)
         futures = client.compute(bag.to_delayed())
         for future in futures:
-            yield from future.result()
+            for done in future.result():
+                yield from done
             future.release()
     finally:
         client.close()

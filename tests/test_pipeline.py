@@ -4,6 +4,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -292,3 +293,18 @@ def test_make_study_with_a_corpus_writes_to_runs_and_leaves_the_notebooks_alone(
     assert "--corpus examples/corpus/ --out runs/corpus" in dry and "analysis notebooks" not in dry
     seeds = subprocess.run(["make", "-n", "study"], capture_output=True, text=True, cwd=paths.ROOT).stdout
     assert "--corpus seeds --out data" in seeds and "analysis notebooks" in seeds
+
+
+def test_batches_keep_order_group_small_files_and_never_two_blocks_of_one_file(tmp_path, monkeypatch):
+    from analysis import pipeline
+    from analysis.pipeline import FileTask, batches
+
+    monkeypatch.setattr(pipeline, "BATCH_BYTES", 100)
+    for name, size in [("a", 40), ("b", 40), ("c", 40), ("big1", 30), ("big2", 30), ("d", 10)]:
+        (tmp_path / name).write_bytes(b"x" * size)
+    tasks = [FileTask(str(tmp_path / n), n, n) for n in "abc"]
+    tasks += [FileTask(str(tmp_path / f"big{k}"), "big.txt", "big", block=k) for k in (1, 2)]
+    tasks += [FileTask(str(tmp_path / "d"), "d", "d")]
+    groups = batches(tasks)
+    assert [t for g in groups for t in g] == tasks
+    assert [[Path(t.path).name for t in g] for g in groups] == [["a", "b"], ["c", "big1"], ["big2", "d"]]
