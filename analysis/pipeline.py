@@ -20,7 +20,9 @@ import os
 import re
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
+from itertools import islice
 from dataclasses import dataclass, field, replace
 from operator import attrgetter
 from pathlib import Path
@@ -427,7 +429,15 @@ def _local_results(tasks: list[FileTask], jobs: int) -> Iterator[FileResult]:
     if context.get_start_method() == "fork":
         warm_up()  # the workers inherit the loaded models
     with context.Pool(jobs, initializer=None if context.get_start_method() == "fork" else warm_up) as pool:
-        for done in pool.imap(analyse_batch, groups):
+        # at most a few batches per worker in flight: results never pile up while the tables are written
+        pending: deque = deque()
+        todo = iter(groups)
+        for group in islice(todo, 4 * jobs):
+            pending.append(pool.apply_async(analyse_batch, (group,)))
+        while pending:
+            done = pending.popleft().get()
+            for group in islice(todo, 1):
+                pending.append(pool.apply_async(analyse_batch, (group,)))
             yield from done
 
 
