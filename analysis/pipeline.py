@@ -548,9 +548,11 @@ def _table_specs(code: bool) -> list[tuple[str, list[str]]]:
 
 class TableWriter:
     """Streams the tables to ``out`` in file order (UTF-8, LF, fixed column and row order), holding at
-    most about :attr:`FLUSH_ROWS` rows per table before writing them."""
+    most about :attr:`FLUSH_ROWS` rows, or the rows of :attr:`FLUSH_FILES` files, per table before
+    writing them (an article row holds a whole article)."""
 
     FLUSH_ROWS = 20_000
+    FLUSH_FILES = 64
 
     def __init__(self, out: Path, code: bool = True):
         self.out = Path(out)
@@ -579,7 +581,8 @@ class TableWriter:
         for name, frame in chunks.items():
             if name in self.handles and frame is not None and len(frame):
                 self.pending[name].append(frame[self.columns[name]])
-                if sum(map(len, self.pending[name])) >= self.FLUSH_ROWS:
+                pending = self.pending[name]
+                if len(pending) >= self.FLUSH_FILES or sum(map(len, pending)) >= self.FLUSH_ROWS:
                     self._flush(name)
 
     def _flush(self, name: str) -> None:

@@ -49,6 +49,7 @@ def expected_pages() -> dict[str, str]:
         "teaching.html": md_title(ROOT / "TEACHING.md"),
         "data-statement.html": md_title(ROOT / "DATA_STATEMENT.md"),
         "about.html": md_title(site.SITE / "about.md"),
+        "run-it.html": md_title(site.SITE / "run-it.md"),
         "search.html": "Search",
     }
     for path in notebook_paths():
