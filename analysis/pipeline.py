@@ -7,8 +7,14 @@ the same functions. Output tables (UTF-8 CSV, ``\\n`` line ends, stable row orde
 * ``cleaning_log.csv`` — one row per change, with the raw position, stage, kind and reason;
 * ``files.csv`` — one row per input file: checksum, encoding, status and the character balance;
 * ``units.csv`` — one row per coding unit of the relevant articles (title, subtitle, headings,
-  sentences) with the automatic coder's 0/1 per frame and SPEAKER;
+  sentences) with the automatic coder's 0/1 per frame, SPEAKER and the unit's ``tokens``;
 * ``coding_explanations.csv`` — for every code assigned (or vetoed), the rule and the evidence.
+
+How it runs: :func:`plan` makes one :class:`FileTask` per file (one per block of a file over
+:data:`LARGE_FILE_BYTES`); :func:`analyse_batch` does every per-file stage for a batch of tasks, in this
+process, in a process pool (``jobs``) or on Dask (``engine="dask"``); :class:`Assembler` joins the blocks
+of a large file; :class:`TableWriter` streams the rows to disk in file order, so the tables are the same
+whatever the engine and number of jobs.
 """
 from __future__ import annotations
 
